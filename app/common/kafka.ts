@@ -1,0 +1,35 @@
+/**
+ * The one place meshrag talks to a Kafka client library. kafkajs is in maintenance mode, so
+ * everything else imports these factories and types, never `kafkajs` directly: swapping the
+ * client means rewriting this module only.
+ */
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+
+export type { Admin, Consumer, EachBatchPayload, IHeaders, Producer } from 'kafkajs';
+
+export interface KafkaConnectionOptions {
+  /** Bootstrap servers, `host:port`. */
+  readonly brokers: readonly string[];
+  /** Client id reported to the broker (shows in broker logs and quotas). */
+  readonly clientId: string;
+  /**
+   * Mutual TLS material (PEM) for Strimzi's `tls` listener. Plain text when absent, which is
+   * what the local single-machine broker uses.
+   * @default - no TLS
+   */
+  readonly tls?: { readonly ca: string; readonly cert: string; readonly key: string };
+}
+
+/** Creates a Kafka client; connections are opened lazily by its producers and consumers. */
+export function createKafka(options: KafkaConnectionOptions): Kafka {
+  if (options.brokers.length === 0) {
+    throw new Error('createKafka: no brokers given; pass at least one "host:port"');
+  }
+  const config: KafkaConfig = {
+    brokers: [...options.brokers],
+    clientId: options.clientId,
+    logLevel: logLevel.WARN,
+    ...(options.tls ? { ssl: { ...options.tls } } : {}),
+  };
+  return new Kafka(config);
+}
