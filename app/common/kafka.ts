@@ -3,7 +3,7 @@
  * everything else imports these factories and types, never `kafkajs` directly: swapping the
  * client means rewriting this module only.
  */
-import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 
 export type { Admin, Consumer, EachBatchPayload, IHeaders, Producer } from 'kafkajs';
 
