@@ -1,0 +1,86 @@
+/**
+ * Builds the embedder's fastify app without listening, so tests drive it with `app.inject()`
+ * and `server.ts` adds the socket and signals. The model is not loaded here: call
+ * `app.embedder.start()` (the server does so right after `listen`, so /health answers 503
+ * while it loads).
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController } from 'fastify';
+import { type Logger, pino } from 'pino';
+import type { EmbedderConfig } from './config.js';
+import { type BackendFactory, Embedder } from './embedder.js';
+import { EmbedderMetrics } from './embedder-metrics.js';
+import { BackendError, RouteNotFoundError, toEmbedderError } from './errors.js';
+import { embedRoute } from './routes/embed-route.js';
+import { healthRoute } from './routes/health-route.js';
+import { infoRoute } from './routes/info-route.js';
+import { metricsRoute } from './routes/metrics-route.js';
+import { openAiEmbeddingsRoute } from './routes/openai-embeddings-route.js';
+
+export interface BuildAppOptions {
+  readonly config: EmbedderConfig;
+  /** @default a pino logger at `config.logLevel` on stdout */
+  readonly logger?: Logger;
+  /** @default onnxruntime in a worker thread */
+  readonly createBackend?: BackendFactory;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    embedder: Embedder;
+    metrics: EmbedderMetrics;
+  }
+}
+
+export type EmbedderApp = ReturnType<typeof buildApp>;
+
+export function buildApp(options: BuildAppOptions) {
+  const { config } = options;
+  const logger = options.logger ?? pino({ level: config.logLevel, name: 'meshrag-embedder' });
+  const metrics = new EmbedderMetrics();
+  const embedder = new Embedder({
+    config,
+    metrics,
+    logger,
+    ...(options.createBackend ? { createBackend: options.createBackend } : {}),
+  });
+
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.bodyLimitBytes,
+    // One log line per request is noise at thousands of requests a second; metrics count them.
+    logController: new LogController({ disableRequestLogging: true }),
+    // No coercion: `inputs: 5` must be a 422, not the string "5".
+    ajv: { customOptions: { coerceTypes: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('embedder', embedder);
+  app.decorate('metrics', metrics);
+
+  app.setErrorHandler((error, request, reply) => {
+    const mapped = toEmbedderError(error);
+    if (mapped instanceof BackendError) request.log.error({ err: error }, 'embedding failed');
+    else request.log.debug({ err: error, status: mapped.statusCode }, 'request refused');
+    return reply.status(mapped.statusCode).send(mapped.toEnvelope());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new RouteNotFoundError(`no route ${request.method} ${request.url}`);
+    return reply.status(error.statusCode).send(error.toEnvelope());
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requests.inc({
+      route: request.routeOptions.url ?? 'unmatched',
+      status: reply.statusCode,
+    });
+  });
+  app.addHook('onClose', async () => {
+    await embedder.close();
+  });
+
+  app.register(embedRoute, { embedder });
+  app.register(openAiEmbeddingsRoute, { embedder });
+  app.register(healthRoute, { embedder });
+  app.register(infoRoute, { embedder });
+  app.register(metricsRoute, { metrics });
+  return app;
+}

@@ -1,0 +1,28 @@
+/**
+ * The model backend seen by the batching queue: token ids in, mean-pooled vectors out. Kept
+ * behind an interface, as in text-embeddings-inference's `backends/core`, so the HTTP layer and
+ * the queue never touch onnxruntime and tests can put a fake in its place.
+ */
+import type { ExecutionProvider } from '../config.js';
+
+export interface BackendInfo {
+  /** The provider asked for in the configuration. */
+  readonly requestedProvider: ExecutionProvider;
+  /** The provider the session actually runs on. */
+  readonly activeProvider: ExecutionProvider;
+  /** Why the active provider differs from the requested one; absent when they agree. */
+  readonly fallbackReason?: string;
+  readonly intraOpNumThreads: number;
+  readonly dimensions: number;
+}
+
+export interface EmbeddingBackend {
+  readonly info: BackendInfo;
+  /**
+   * Runs one batch of already tokenized, already truncated sequences.
+   * @returns one mean-pooled, un-normalised vector per sequence, in input order
+   */
+  embed(sequences: readonly Int32Array[]): Promise<Float32Array[]>;
+  /** Frees the session; pending `embed` calls reject. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,157 @@
+/**
+ * One onnxruntime session over a BERT-style encoder, plus the batch maths around it: length
+ * buckets, padding, the three int64 input tensors and mean pooling. The worker thread, the
+ * benchmark's bare path and its naive server all run the model through this class, so they
+ * measure the same code.
+ */
+import ort from 'onnxruntime-node';
+import type { EmbedderConfig, ExecutionProvider } from '../config.js';
+import type { BackendInfo } from './embedding-backend.js';
+import { meanPool } from './mean-pooling.js';
+
+export interface OnnxModelOptions {
+  /** @default 'cpu' */
+  readonly executionProvider?: ExecutionProvider;
+  /** @default 1 */
+  readonly intraOpNumThreads?: number;
+  /** @default 'all' */
+  readonly graphOptimizationLevel?: EmbedderConfig['graphOptimizationLevel'];
+  /**
+   * Within a batch, a sequence shorter than this fraction of the longest one still waiting
+   * starts a new model run, so short inputs are not padded to the length of long ones.
+   * @default 0.75
+   */
+  readonly bucketLengthRatio?: number;
+}
+
+export class OnnxModel {
+  /**
+   * Creates the session on the requested provider; when CUDA cannot load (no GPU, or the
+   * provider libraries are missing) it creates a CPU session and records why.
+   */
+  static async load(modelPath: string, options: OnnxModelOptions = {}): Promise<OnnxModel> {
+    const requestedProvider = options.executionProvider ?? 'cpu';
+    const intraOpNumThreads = options.intraOpNumThreads ?? 1;
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      intraOpNumThreads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+      executionMode: 'sequential',
+    };
+    let fallbackReason: string | undefined;
+    if (requestedProvider === 'cuda') {
+      try {
+        const session = await ort.InferenceSession.create(modelPath, {
+          ...sessionOptions,
+          executionProviders: ['cuda'],
+        });
+        return new OnnxModel(session, { requestedProvider, activeProvider: 'cuda' }, options);
+      } catch (error) {
+        fallbackReason = `CUDA execution provider failed to load: ${(error as Error).message}`;
+      }
+    }
+    const session = await ort.InferenceSession.create(modelPath, {
+      ...sessionOptions,
+      executionProviders: ['cpu'],
+    });
+    return new OnnxModel(
+      session,
+      { requestedProvider, activeProvider: 'cpu', ...(fallbackReason ? { fallbackReason } : {}) },
+      options,
+    );
+  }
+
+  readonly info: BackendInfo;
+  private readonly bucketLengthRatio: number;
+  private readonly outputName: string;
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    providers: Pick<BackendInfo, 'requestedProvider' | 'activeProvider' | 'fallbackReason'>,
+    options: OnnxModelOptions,
+  ) {
+    const output = session.outputNames[0];
+    if (!output) throw new Error('the ONNX model declares no outputs');
+    this.outputName = output;
+    const metadata = session.outputMetadata.find((m) => m.name === output);
+    const lastDim = metadata?.isTensor ? metadata.shape.at(-1) : undefined;
+    this.info = {
+      ...providers,
+      intraOpNumThreads: options.intraOpNumThreads ?? 1,
+      dimensions: typeof lastDim === 'number' ? lastDim : 384,
+    };
+    this.bucketLengthRatio = options.bucketLengthRatio ?? 0.75;
+  }
+
+  /**
+   * Embeds token sequences: sorts them by length, runs each length bucket as one padded batch,
+   * and returns mean-pooled (un-normalised) vectors in input order.
+   */
+  async embed(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
+    const order = sequences
+      .map((_, i) => i)
+      .sort((a, b) => lengthOf(sequences, b) - lengthOf(sequences, a));
+    const results = new Array<Float32Array>(sequences.length);
+    let start = 0;
+    while (start < order.length) {
+      const longest = lengthOf(sequences, order[start] as number);
+      let end = start + 1;
+      while (
+        end < order.length &&
+        lengthOf(sequences, order[end] as number) >= longest * this.bucketLengthRatio
+      ) {
+        end++;
+      }
+      const bucket = order.slice(start, end);
+      const vectors = await this.runPadded(
+        bucket.map((i) => sequences[i] as Int32Array),
+        longest,
+      );
+      bucket.forEach((index, k) => {
+        results[index] = vectors[k] as Float32Array;
+      });
+      start = end;
+    }
+    return results;
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+
+  private async runPadded(batch: readonly Int32Array[], seqLen: number): Promise<Float32Array[]> {
+    const size = batch.length * seqLen;
+    const inputIds = new BigInt64Array(size);
+    const attentionMask = new BigInt64Array(size);
+    batch.forEach((ids, b) => {
+      const base = b * seqLen;
+      for (let t = 0; t < ids.length; t++) {
+        inputIds[base + t] = BigInt(ids[t] as number);
+        attentionMask[base + t] = 1n;
+      }
+    });
+    const dims = [batch.length, seqLen];
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', inputIds, dims),
+      attention_mask: new ort.Tensor('int64', attentionMask, dims),
+    };
+    if (this.session.inputNames.includes('token_type_ids')) {
+      feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(size), dims);
+    }
+    const outputs = await this.session.run(feeds);
+    const hidden = outputs[this.outputName];
+    if (!hidden) throw new Error(`the ONNX model returned no ${this.outputName}`);
+    const result = meanPool(
+      hidden.data as Float32Array,
+      batch.map((ids) => ids.length),
+      seqLen,
+      this.info.dimensions,
+    );
+    hidden.dispose();
+    return result;
+  }
+}
+
+function lengthOf(sequences: readonly Int32Array[], index: number): number {
+  return (sequences[index] as Int32Array).length;
+}

@@ -1,0 +1,67 @@
+/**
+ * Worker-thread entry of the onnxruntime backend. onnxruntime-node's `run()` blocks the thread
+ * it is called on (onnxruntime#19611), so the session lives here and the HTTP event loop stays
+ * free to accept, tokenize and answer while a batch runs.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { OnnxModel, type OnnxModelOptions } from './onnx-model.js';
+
+export interface OnnxWorkerData {
+  readonly modelPath: string;
+  readonly options: OnnxModelOptions;
+}
+
+/** Messages to the worker. */
+export type OnnxWorkerRequest = {
+  readonly type: 'embed';
+  readonly id: number;
+  /** All sequences' ids back to back; `lengths` splits them. */
+  readonly ids: Int32Array;
+  readonly lengths: readonly number[];
+};
+
+/** Messages from the worker. */
+export type OnnxWorkerResponse =
+  | { readonly type: 'ready'; readonly info: OnnxModel['info'] }
+  | { readonly type: 'load-failed'; readonly message: string }
+  | { readonly type: 'embedded'; readonly id: number; readonly vectors: Float32Array }
+  | { readonly type: 'failed'; readonly id: number; readonly message: string };
+
+const port = parentPort;
+if (!port) throw new Error('onnx-worker must run in a worker thread');
+const { modelPath, options } = workerData as OnnxWorkerData;
+
+try {
+  const model = await OnnxModel.load(modelPath, options);
+  port.on('message', async (request: OnnxWorkerRequest) => {
+    try {
+      const sequences: Int32Array[] = [];
+      let offset = 0;
+      for (const length of request.lengths) {
+        sequences.push(request.ids.subarray(offset, offset + length));
+        offset += length;
+      }
+      const vectors = await model.embed(sequences);
+      const flat = new Float32Array(vectors.length * model.info.dimensions);
+      vectors.forEach((vector, i) => {
+        flat.set(vector, i * model.info.dimensions);
+      });
+      port.postMessage(
+        { type: 'embedded', id: request.id, vectors: flat } satisfies OnnxWorkerResponse,
+        [flat.buffer],
+      );
+    } catch (error) {
+      port.postMessage({
+        type: 'failed',
+        id: request.id,
+        message: (error as Error).message,
+      } satisfies OnnxWorkerResponse);
+    }
+  });
+  port.postMessage({ type: 'ready', info: model.info } satisfies OnnxWorkerResponse);
+} catch (error) {
+  port.postMessage({
+    type: 'load-failed',
+    message: (error as Error).message,
+  } satisfies OnnxWorkerResponse);
+}

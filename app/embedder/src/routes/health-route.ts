@@ -1,0 +1,28 @@
+/** `GET /health`: 200 once the model is loaded and the queue runs, 503 before, after a failed load and while shutting down. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Embedder } from '../embedder.js';
+import { NotReadyError } from '../errors.js';
+import { ErrorEnvelopeSchema } from './error-envelope-schema.js';
+
+export interface HealthRouteOptions {
+  readonly embedder: Embedder;
+}
+
+export const healthRoute: FastifyPluginAsyncTypebox<HealthRouteOptions> = async (
+  app,
+  { embedder },
+) => {
+  app.get(
+    '/health',
+    {
+      schema: {
+        response: { 200: Type.Object({ status: Type.Literal('ok') }), 503: ErrorEnvelopeSchema },
+      },
+    },
+    async () => {
+      if (embedder.state !== 'ready') throw new NotReadyError(`the embedder is ${embedder.state}`);
+      return { status: 'ok' as const };
+    },
+  );
+};
