@@ -9,6 +9,8 @@ export function setTimingHeaders(
   reply: FastifyReply,
   result: EmbedResult,
   startedAt: number,
+  /** The execution provider that ran the model. */
+  computeType: string,
 ): void {
   reply.headers({
     'x-compute-type': computeType,
