@@ -1,0 +1,119 @@
+/**
+ * The consumer's configuration, from environment variables (`MESHRAG_CONSUMER_*`), validated
+ * by one schema at boot: a bad value stops the process with every problem listed before it
+ * joins the consumer group.
+ */
+import { type Static, Type } from 'typebox';
+import { Value } from 'typebox/value';
+import { ConsumerConfigError } from './errors.js';
+
+export const ConsumerConfigSchema = Type.Object(
+  {
+    /** Comma-separated bootstrap servers, e.g. `127.0.0.1:9092`. */
+    kafkaBrokers: Type.String({ minLength: 1 }),
+    /** @default 'meshrag-consumer' */
+    kafkaClientId: Type.String({ minLength: 1, default: 'meshrag-consumer' }),
+    /** @default 'meshrag-ingest' */
+    groupId: Type.String({ minLength: 1, default: 'meshrag-ingest' }),
+    /** Base URL of a TEI-compatible embedder, e.g. `http://127.0.0.1:8080`. */
+    embedderUrl: Type.String({ minLength: 1 }),
+    /** Base URL of the Chroma server, e.g. `http://127.0.0.1:8000`. */
+    chromaUrl: Type.String({ minLength: 1 }),
+    /** @default 'meshrag' */
+    collection: Type.String({ minLength: 3, maxLength: 512, default: 'meshrag' }),
+    /** Model directory (for the tokenizer files; the consumer never loads model.onnx). */
+    modelDir: Type.String({ minLength: 1 }),
+    /** @default 128 - see Chunker */
+    chunkTokens: Type.Integer({ minimum: 8, maximum: 254, default: 128 }),
+    /** @default 16 */
+    overlapTokens: Type.Integer({ minimum: 0, maximum: 127, default: 16 }),
+    /** @default 1048576 (1 MiB) */
+    maxContentBytes: Type.Integer({ minimum: 1, default: 1024 * 1024 }),
+    /** Chunks sent to the embedder per HTTP request. @default 32 (one embedder model run) */
+    embedRequestChunks: Type.Integer({ minimum: 1, maximum: 1024, default: 32 }),
+    /** Embed requests in flight per partition batch. @default 4 */
+    embedConcurrency: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+    /** Chunks gathered across records before they are embedded and written. @default 256 */
+    maxGroupChunks: Type.Integer({ minimum: 1, default: 256 }),
+    /** @default 30000 */
+    embedTimeoutMs: Type.Integer({ minimum: 100, default: 30_000 }),
+    /** Largest upsert sent to Chroma; also capped by the server's max batch size. @default 1000 */
+    upsertBatchSize: Type.Integer({ minimum: 1, default: 1_000 }),
+    /** Attempts per record before it goes to the DLQ. @default 3 */
+    maxAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),
+    /** Partitions processed at once (kafkajs partitionsConsumedConcurrently). @default 3 */
+    partitionsConsumedConcurrently: Type.Integer({ minimum: 1, maximum: 64, default: 3 }),
+    /** How long a partition stays paused after the embedder said 429/503. @default 1000 */
+    backpressurePauseMs: Type.Integer({ minimum: 10, default: 1_000 }),
+    /** Port of /health and /metrics. @default 9464 - 0 picks a free port */
+    httpPort: Type.Integer({ minimum: 0, maximum: 65_535, default: 9464 }),
+    /** @default '127.0.0.1' - the container image sets 0.0.0.0 */
+    httpHost: Type.String({ minLength: 1, default: '127.0.0.1' }),
+    /** @default 'info' */
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
+        Type.Literal(level),
+      ),
+      { default: 'info' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type ConsumerConfig = Static<typeof ConsumerConfigSchema>;
+
+const CONFIG_KEYS = Object.keys(ConsumerConfigSchema.properties) as (keyof ConsumerConfig)[];
+
+/** Environment variable that sets each option, e.g. `MESHRAG_CONSUMER_KAFKA_BROKERS`. */
+export function envName(key: keyof ConsumerConfig): string {
+  return `MESHRAG_CONSUMER_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/**
+ * Resolves and validates the configuration.
+ * @throws ConsumerConfigError listing each invalid or missing variable
+ */
+export function loadConsumerConfig(
+  env: NodeJS.ProcessEnv = {},
+  overrides: Partial<ConsumerConfig> = {},
+): ConsumerConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) {
+    const value = env[envName(key)];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  Object.assign(raw, overrides);
+  const converted = Value.Convert(ConsumerConfigSchema, Value.Default(ConsumerConfigSchema, raw));
+  const problems: string[] = [];
+  if (!Value.Check(ConsumerConfigSchema, converted)) {
+    const seen = new Set<string>();
+    for (const error of Value.Errors(ConsumerConfigSchema, converted)) {
+      const key = (error.instancePath.slice(1) ||
+        (error.params as { requiredProperties?: string[] }).requiredProperties?.[0]) as
+        | keyof ConsumerConfig
+        | undefined;
+      if (!key || seen.has(key)) continue;
+      seen.add(key);
+      const given = (converted as Record<string, unknown>)[key];
+      problems.push(
+        `${envName(key)}: ${given === undefined ? 'is required' : `got ${JSON.stringify(given)}: ${error.message}`}`,
+      );
+    }
+  } else if (converted.overlapTokens * 2 > converted.chunkTokens) {
+    problems.push(
+      `${envName('overlapTokens')}: ${converted.overlapTokens} is more than half of ${envName('chunkTokens')} (${converted.chunkTokens})`,
+    );
+  }
+  if (problems.length > 0) {
+    throw new ConsumerConfigError(`invalid consumer configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return converted as ConsumerConfig;
+}
+
+/** Splits `MESHRAG_CONSUMER_KAFKA_BROKERS` into `host:port` entries. */
+export function brokerList(config: Pick<ConsumerConfig, 'kafkaBrokers'>): string[] {
+  return config.kafkaBrokers
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter((broker) => broker !== '');
+}

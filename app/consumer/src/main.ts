@@ -1,0 +1,31 @@
+/**
+ * The consumer process: `node --import tsx app/consumer/src/main.ts` from sources, or
+ * `node dist/app/consumer/src/main.js` in the image. Configuration comes from
+ * `MESHRAG_CONSUMER_*` variables (see README.md). SIGTERM/SIGINT finish the group in flight,
+ * commit it and leave the consumer group before exiting.
+ */
+import closeWithGrace from 'close-with-grace';
+import { pino } from 'pino';
+import { loadConsumerConfig } from './config.js';
+import { startConsumerService } from './consumer-service.js';
+import { ConsumerConfigError } from './errors.js';
+
+let config: ReturnType<typeof loadConsumerConfig>;
+try {
+  config = loadConsumerConfig(process.env);
+} catch (error) {
+  if (error instanceof ConsumerConfigError) {
+    process.stderr.write(`meshrag-consumer: ${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}
+
+const logger = pino({ name: 'meshrag-consumer', level: config.logLevel });
+const service = await startConsumerService({ config, logger });
+
+closeWithGrace({ delay: 30_000, logger }, async ({ signal, err }) => {
+  if (err) logger.error({ err }, 'closing after an error');
+  else logger.info({ signal }, 'closing');
+  await service.stop();
+});
