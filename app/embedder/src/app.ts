@@ -54,6 +54,8 @@ export function buildApp(options: BuildAppOptions) {
     ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // JSON only: anything else is a 415, not a string that then fails the schema.
+  app.removeContentTypeParser('text/plain');
   app.decorate('embedder', embedder);
   app.decorate('metrics', metrics);
 

@@ -50,9 +50,15 @@ export const EmbedderConfigSchema = Type.Object(
     shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 30_000 }),
     /** @default 'info' */
     logLevel: Type.Union(
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
-        Type.Literal(level),
-      ),
+      [
+        Type.Literal('fatal'),
+        Type.Literal('error'),
+        Type.Literal('warn'),
+        Type.Literal('info'),
+        Type.Literal('debug'),
+        Type.Literal('trace'),
+        Type.Literal('silent'),
+      ],
       { default: 'info' },
     ),
   },

@@ -4,6 +4,9 @@
  * benchmark's bare path and its naive server all run the model through this class, so they
  * measure the same code.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import type { EmbedderConfig, ExecutionProvider } from '../config.js';
 import type { BackendInfo } from './embedding-backend.js';
@@ -47,7 +50,7 @@ export class OnnxModel {
         });
         return new OnnxModel(session, { requestedProvider, activeProvider: 'cuda' }, options);
       } catch (error) {
-        fallbackReason = `CUDA execution provider failed to load: ${(error as Error).message}`;
+        fallbackReason = `CUDA execution provider failed to load: ${(error as Error).message}${cudaHint()}`;
       }
     }
     const session = await ort.InferenceSession.create(modelPath, {
@@ -150,6 +153,25 @@ export class OnnxModel {
     hidden.dispose();
     return result;
   }
+}
+
+/**
+ * onnxruntime-node logs the real cause (a missing shared library) to stderr only; name the usual
+ * one so /info explains itself.
+ */
+function cudaHint(): string {
+  const binDir = join(
+    dirname(createRequire(import.meta.url).resolve('onnxruntime-node')),
+    '..',
+    'bin',
+    'napi-v6',
+    process.platform,
+    process.arch,
+  );
+  if (!existsSync(join(binDir, 'libonnxruntime_providers_shared.so'))) {
+    return ` (${join(binDir, 'libonnxruntime_providers_shared.so')} is missing: onnxruntime-node was installed without its CUDA provider files)`;
+  }
+  return ' (the CUDA provider is installed; check that a GPU, its driver and the CUDA 12 / cuDNN 9 libraries are visible)';
 }
 
 function lengthOf(sequences: readonly Int32Array[], index: number): number {

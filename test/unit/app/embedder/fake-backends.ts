@@ -1,0 +1,55 @@
+/** Backends that stand in for onnxruntime where a test needs control over a model run. */
+import type { EmbeddingBackend } from '../../../../app/embedder/src/backend/embedding-backend.js';
+import type { BackendFactory } from '../../../../app/embedder/src/embedder.js';
+import { BackendError } from '../../../../app/embedder/src/errors.js';
+
+const INFO = {
+  requestedProvider: 'cpu',
+  activeProvider: 'cpu',
+  intraOpNumThreads: 1,
+  dimensions: 384,
+} as const;
+
+/** Every run fails, as a crashed or broken session would. */
+export const failingBackend: BackendFactory = async () => ({
+  info: INFO,
+  embed: async () => {
+    throw new BackendError('model run failed: simulated onnxruntime failure');
+  },
+  close: async () => {},
+});
+
+/** Runs wait until the test calls `release()`; `runs` records each batch's sequence count. */
+export function heldBackend(): {
+  factory: BackendFactory;
+  runs: number[];
+  release: () => void;
+  closed: () => boolean;
+} {
+  const runs: number[] = [];
+  let releaseAll: (() => void) | undefined;
+  let gate = new Promise<void>((resolve) => {
+    releaseAll = resolve;
+  });
+  let isClosed = false;
+  const backend: EmbeddingBackend = {
+    info: INFO,
+    embed: async (sequences) => {
+      runs.push(sequences.length);
+      await gate;
+      return sequences.map((ids) => new Float32Array(384).fill(ids.length));
+    },
+    close: async () => {
+      isClosed = true;
+    },
+  };
+  return {
+    factory: async () => backend,
+    runs,
+    release: () => {
+      releaseAll?.();
+      gate = Promise.resolve();
+    },
+    closed: () => isClosed,
+  };
+}

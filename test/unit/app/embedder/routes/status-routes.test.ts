@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { buildTestApp } from '../../../../helpers/embedder-app.js';
+
+describe('GET /health, /info, /metrics', () => {
+  it('reports 503 on /health until the model is loaded, then 200', async () => {
+    const app = await buildTestApp({ start: false });
+    const before = await app.inject('/health');
+    expect(before.statusCode).toBe(503);
+    expect(before.json()).toEqual({ error: 'the embedder is loading', error_type: 'unhealthy' });
+    expect((await app.inject('/info')).json()).toMatchObject({ state: 'loading', model_id: null });
+    await app.embedder.start();
+    const after = await app.inject('/health');
+    expect(after.statusCode).toBe(200);
+    expect(after.json()).toEqual({ status: 'ok' });
+    await app.close();
+  });
+
+  it('describes the model, its limits and the execution provider on /info', async () => {
+    const app = await buildTestApp({ config: { maxBatchTokens: 4096, intraOpNumThreads: 1 } });
+    const info = (await app.inject('/info')).json();
+    expect(info).toMatchObject({
+      model_id: 'sentence-transformers/all-MiniLM-L6-v2',
+      model_dtype: 'int8',
+      model_type: { embedding: { pooling: 'mean' } },
+      dimensions: 384,
+      max_input_length: 256,
+      state: 'ready',
+      execution_provider: { requested: 'cpu', active: 'cpu', fallback_reason: null },
+      intra_op_num_threads: 1,
+      max_batch_tokens: 4096,
+      auto_truncate: true,
+    });
+    await app.close();
+  });
+
+  it('serves on CPU and says why when CUDA is requested but cannot load', async () => {
+    const app = await buildTestApp({ config: { executionProvider: 'cuda' } });
+    const info = (await app.inject('/info')).json();
+    expect(info.execution_provider.requested).toBe('cuda');
+    expect(info.execution_provider.active).toBe('cpu');
+    expect(info.execution_provider.fallback_reason).toMatch(
+      /CUDA execution provider failed to load/,
+    );
+    const response = await app.inject({
+      method: 'POST',
+      url: '/embed',
+      payload: { inputs: 'still works' },
+    });
+    expect(response.statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('exposes request, batch, queue, inference and token metrics in Prometheus format', async () => {
+    const app = await buildTestApp();
+    await app.inject({ method: 'POST', url: '/embed', payload: { inputs: ['a b c', 'd e'] } });
+    await app.inject({ method: 'POST', url: '/embed', payload: { inputs: [] } });
+    const response = await app.inject('/metrics');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    const text = response.body;
+    expect(text).toContain('meshrag_embed_requests_total{route="/embed",status="200"} 1');
+    expect(text).toContain('meshrag_embed_requests_total{route="/embed",status="400"} 1');
+    expect(text).toContain('meshrag_embed_inputs_total 2');
+    expect(text).toContain('meshrag_embed_tokens_total 9');
+    expect(text).toContain('meshrag_embed_batch_size_count 1');
+    expect(text).toMatch(/meshrag_embed_queue_seconds_count 2/);
+    expect(text).toMatch(/meshrag_embed_inference_seconds_count 1/);
+    expect(text).toContain('process_resident_memory_bytes');
+    await app.close();
+  });
+});
