@@ -1,0 +1,186 @@
+import { Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-33';
+import { Construct } from 'constructs';
+import { commonLabels, selectorLabels } from '../common/labels.js';
+import {
+  addPodSeccompProfile,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+} from '../common/pod-security.js';
+import {
+  validateDns1123Label,
+  validateImageReference,
+  validateInteger,
+} from '../common/validate.js';
+import { validateWorkloadPort, type WorkloadPort } from '../common/workload-port.js';
+import {
+  toContainerResources,
+  validateWorkloadResources,
+  type WorkloadResources,
+} from '../common/workload-resources.js';
+import { HttpGrant } from '../grants/http-grant.js';
+import { type IMeshIdentity, MeshIdentity } from '../mesh/mesh-identity.js';
+import type { IMeshNamespace } from '../mesh/mesh-namespace.js';
+import type { IMeshWorkload } from '../mesh/mesh-workload.js';
+
+export interface ChromaDbProps {
+  readonly namespace: IMeshNamespace;
+  /** Chroma server image (1.x, whose entrypoint is `chroma`), pinned by tag or digest. */
+  readonly image: string;
+  /**
+   * Workload, ServiceAccount and Service name.
+   * @default 'chroma'
+   */
+  readonly name?: string;
+  /**
+   * Size of the data volume.
+   * @default 10
+   */
+  readonly storageGiB?: number;
+  /**
+   * Storage class of the data volume.
+   * @default - the cluster's default storage class
+   */
+  readonly storageClassName?: string;
+  /** @default - 250m/512 MiB requested, 2 GiB memory limit */
+  readonly resources?: WorkloadResources;
+  /**
+   * The HTTP port.
+   * @default 8000
+   */
+  readonly port?: number;
+}
+
+const DEFAULT_RESOURCES: WorkloadResources = {
+  cpuRequestMillis: 250,
+  memoryRequestMiB: 512,
+  memoryLimitMiB: 2048,
+};
+const DATA_PATH = '/data';
+
+/**
+ * ChromaDB as a single-replica StatefulSet with its data on a PersistentVolumeClaim, probed
+ * on `/api/v2/heartbeat`, behind an `http-chroma` Service. Chroma's local persistence is one
+ * writer, so it does not scale out; replicas stay at 1.
+ * @see https://docs.trychroma.com/production/containers/docker
+ */
+export class ChromaDb extends Construct implements IMeshWorkload {
+  public static readonly PORT_NAME = 'http-chroma';
+
+  public readonly namespace: IMeshNamespace;
+  public readonly workloadName: string;
+  public readonly selectorLabels: Readonly<Record<string, string>>;
+  public readonly ports: readonly WorkloadPort[];
+  public readonly identity: MeshIdentity;
+  public readonly port: number;
+  public readonly storageGiB: number;
+  /** In-cluster URL, e.g. `http://chroma.meshrag.svc:8000`. */
+  public readonly url: string;
+  public readonly statefulSet: kplus.StatefulSet;
+  public readonly service: kplus.Service;
+
+  public constructor(scope: Construct, id: string, props: ChromaDbProps) {
+    super(scope, id);
+    this.namespace = props.namespace;
+    this.workloadName = props.name ?? 'chroma';
+    this.selectorLabels = selectorLabels(this.workloadName);
+    this.port = props.port ?? 8000;
+    this.ports = [{ name: ChromaDb.PORT_NAME, port: this.port, protocol: 'http' }];
+    this.storageGiB = props.storageGiB ?? 10;
+    this.url = `http://${this.workloadName}.${this.namespace.name}.svc:${this.port}`;
+    const resources = props.resources ?? DEFAULT_RESOURCES;
+
+    validateDns1123Label('ChromaDb name', this.workloadName);
+    validateImageReference('ChromaDb image', props.image);
+    validateInteger('ChromaDb storageGiB', this.storageGiB, 1);
+    validateWorkloadResources('ChromaDb', resources);
+    for (const p of this.ports) validateWorkloadPort('ChromaDb', p);
+
+    this.identity = new MeshIdentity(this, 'Identity', {
+      namespace: this.namespace,
+      name: this.workloadName,
+    });
+
+    this.service = new kplus.Service(this, 'Service', {
+      metadata: {
+        name: this.workloadName,
+        namespace: this.namespace.name,
+        labels: commonLabels(this.workloadName),
+      },
+      ports: [{ name: ChromaDb.PORT_NAME, port: this.port, targetPort: this.port }],
+    });
+    for (const [k, v] of Object.entries(this.selectorLabels)) this.service.selectLabel(k, v);
+
+    const tmp = kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(256) });
+    const heartbeat = (period: number) =>
+      kplus.Probe.fromHttpGet('/api/v2/heartbeat', {
+        port: this.port,
+        periodSeconds: Duration.seconds(period),
+      });
+    this.statefulSet = new kplus.StatefulSet(this, 'Resource', {
+      metadata: {
+        name: this.workloadName,
+        namespace: this.namespace.name,
+        labels: commonLabels(this.workloadName),
+      },
+      podMetadata: { labels: commonLabels(this.workloadName) },
+      service: this.service,
+      serviceAccount: this.identity.serviceAccount,
+      automountServiceAccountToken: false,
+      select: false,
+      replicas: 1,
+      securityContext: restrictedPodSecurityContext(),
+      volumeClaimTemplates: [
+        {
+          name: 'data',
+          storage: Size.gibibytes(this.storageGiB),
+          accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
+          ...(props.storageClassName === undefined
+            ? {}
+            : { storageClassName: props.storageClassName }),
+        },
+      ],
+      containers: [
+        {
+          name: 'chroma',
+          image: props.image,
+          imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+          args: ['run', '--host', '0.0.0.0', '--port', String(this.port), '--path', DATA_PATH],
+          ports: [{ name: ChromaDb.PORT_NAME, number: this.port }],
+          resources: toContainerResources(resources),
+          securityContext: restrictedContainerSecurityContext(),
+          volumeMounts: [{ path: '/tmp', volume: tmp }],
+          startup: kplus.Probe.fromHttpGet('/api/v2/heartbeat', {
+            port: this.port,
+            periodSeconds: Duration.seconds(2),
+            failureThreshold: 60,
+          }),
+          readiness: heartbeat(5),
+          liveness: heartbeat(10),
+        },
+      ],
+    });
+    this.statefulSet.select(kplus.LabelSelector.of({ labels: { ...this.selectorLabels } }));
+    // The claim template 'data' is mounted through a volume of the same name.
+    const data = kplus.Volume.fromPersistentVolumeClaim(
+      this,
+      'Data',
+      kplus.PersistentVolumeClaim.fromClaimName(this, 'DataClaim', 'data'),
+      { name: 'data' },
+    );
+    this.statefulSet.containers[0]?.mount(DATA_PATH, data);
+    addPodSeccompProfile(this.statefulSet);
+  }
+
+  /** Lets the grantee use Chroma's API: any of GET, POST, PUT, DELETE under `/api/v2/`. */
+  public grantReadWrite(grantee: IMeshIdentity): HttpGrant {
+    return new HttpGrant(this, `ReadWrite-${grantee.namespaceName}-${grantee.serviceAccountName}`, {
+      target: this,
+      grantee,
+      name: 'readwrite',
+      portName: ChromaDb.PORT_NAME,
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      paths: ['/api/v2/*'],
+    });
+  }
+}

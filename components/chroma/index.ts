@@ -1,0 +1,1 @@
+export * from './chroma-db.js';

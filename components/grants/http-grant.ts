@@ -1,0 +1,109 @@
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { validateDns1123Label } from '../common/validate.js';
+import type { IMeshIdentity } from '../mesh/mesh-identity.js';
+import { findWorkloadPort, type IMeshWorkload } from '../mesh/mesh-workload.js';
+import { Grant } from './grant.js';
+import type { GrantRecord } from './grant-record.js';
+import { allowNetworkAccess } from './network-access.js';
+
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+export interface HttpGrantProps {
+  readonly target: IMeshWorkload;
+  readonly grantee: IMeshIdentity;
+  /** What the grant is for, used in policy names (`invoke`, `metrics`). */
+  readonly name: string;
+  /** The target's port name; its protocol must be `http` (or `grpc`). */
+  readonly portName: string;
+  /** Allowed HTTP methods, upper case. */
+  readonly methods: readonly string[];
+  /** Allowed paths (Istio syntax: exact, `prefix*` or `*suffix`). */
+  readonly paths: readonly string[];
+}
+
+/**
+ * L7 access to one HTTP port: an Istio ALLOW AuthorizationPolicy for the grantee's principal
+ * with methods and paths, plus the NetworkPolicies that let the TCP connection through.
+ */
+export class HttpGrant extends Grant {
+  public readonly record: GrantRecord;
+
+  public constructor(scope: Construct, id: string, props: HttpGrantProps) {
+    super(scope, id);
+    const { target, grantee } = props;
+    validateDns1123Label('grant name', props.name);
+    const port = findWorkloadPort(target, props.portName);
+    if (port.protocol === 'tcp') {
+      throw new Error(
+        `${target.workloadName}: HTTP grant '${props.name}' on TCP port '${port.name}': Istio cannot match methods or paths on a TCP port; use a TCP grant or an http- port`,
+      );
+    }
+    if (!target.namespace.sidecarInjection) {
+      throw new Error(
+        `${target.workloadName}: HTTP grant '${props.name}' needs a meshed target, but namespace '${target.namespace.name}' has no sidecar injection`,
+      );
+    }
+    if (props.methods.length === 0 || props.paths.length === 0) {
+      throw new Error(
+        `${target.workloadName}: HTTP grant '${props.name}' needs at least one method and one path`,
+      );
+    }
+    for (const method of props.methods) {
+      if (!HTTP_METHODS.has(method)) {
+        throw new Error(
+          `${target.workloadName}: HTTP grant '${props.name}' has unknown method '${method}'`,
+        );
+      }
+    }
+    for (const path of props.paths) {
+      if (!path.startsWith('/') && !path.startsWith('*')) {
+        throw new Error(
+          `${target.workloadName}: HTTP grant '${props.name}' path '${path}' must start with '/'`,
+        );
+      }
+    }
+
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: {
+        name: `${target.workloadName}-${props.name}-${grantee.serviceAccountName}`,
+        namespace: target.namespace.name,
+      },
+      spec: {
+        action: 'ALLOW',
+        selector: { matchLabels: { ...target.selectorLabels } },
+        rules: [
+          {
+            from: [{ source: { principals: [grantee.principal] } }],
+            to: [
+              {
+                operation: {
+                  ports: [String(port.port)],
+                  methods: [...props.methods],
+                  paths: [...props.paths],
+                },
+              },
+            ],
+          },
+        ],
+      },
+    });
+
+    allowNetworkAccess(target, grantee, {
+      namespaceName: target.namespace.name,
+      name: target.workloadName,
+      podLabels: target.selectorLabels,
+      port: port.port,
+    });
+
+    this.record = {
+      kind: 'http',
+      grantee: grantee.principal,
+      target: { namespace: target.namespace.name, workload: target.workloadName, port: port.port },
+      methods: [...props.methods],
+      paths: [...props.paths],
+    };
+  }
+}

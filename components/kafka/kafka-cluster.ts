@@ -1,0 +1,228 @@
+import { ApiObject, Lazy } from 'cdk8s';
+import type * as kplus from 'cdk8s-plus-33';
+import { Construct } from 'constructs';
+import { NAMESPACE_NAME_LABEL } from '../common/labels.js';
+import { validateDns1123Label, validateInteger } from '../common/validate.js';
+import type { WorkloadResources } from '../common/workload-resources.js';
+import { allowNetworkAccess } from '../grants/network-access.js';
+import type { IMeshIdentity } from '../mesh/mesh-identity.js';
+import type { IMeshNamespace } from '../mesh/mesh-namespace.js';
+import { KafkaNodePool, outOfMesh } from './kafka-node-pool.js';
+
+/** The Kafka versions Strimzi 1.2 runs; meshrag targets 4.3.x. */
+const SUPPORTED_KAFKA_VERSION = /^4\.3\.[0-9]+$/;
+
+export interface KafkaPoolOptions {
+  readonly replicas: number;
+  /** Persistent volume size per node, e.g. `100Gi`. */
+  readonly storageSize: string;
+  /** @default - the cluster's default storage class */
+  readonly storageClass?: string;
+  /** @default - Strimzi's defaults */
+  readonly resources?: WorkloadResources;
+}
+
+export interface KafkaClusterProps {
+  /** Where the brokers run: a namespace without sidecar injection. */
+  readonly namespace: IMeshNamespace;
+  /**
+   * Where client KafkaUsers (and so their certificate Secrets) live: the User Operator
+   * watches this namespace, so client pods can mount their Secrets.
+   */
+  readonly userNamespace: IMeshNamespace;
+  /**
+   * The `Kafka` resource name.
+   * @default 'meshrag'
+   */
+  readonly name?: string;
+  /**
+   * Kafka version, 4.3.x.
+   * @default '4.3.1'
+   */
+  readonly version?: string;
+  readonly controllers: KafkaPoolOptions;
+  readonly brokers: KafkaPoolOptions;
+  /**
+   * `default.replication.factor`, also used for the offsets and transaction state topics.
+   * @default - min(3, broker replicas)
+   */
+  readonly defaultReplicationFactor?: number;
+  /**
+   * `min.insync.replicas`; below the replication factor, so one broker may be down.
+   * @default - replication factor - 1, at least 1
+   */
+  readonly minInsyncReplicas?: number;
+}
+
+/**
+ * A Strimzi `Kafka` cluster in KRaft mode with separate controller and broker node pools.
+ * Brokers stay out of the mesh; clients reach them only on a TLS listener with `tls` client
+ * authentication and `simple` ACL authorization. The listener's `networkPolicyPeers` (from
+ * which Strimzi generates its NetworkPolicy) list exactly the granted clients, so without a
+ * grant nothing can open a connection.
+ *
+ * The cluster CA certificate Secret `<cluster>-cluster-ca-cert` is created by Strimzi in the
+ * broker namespace; clients in another namespace need a copy (the deploying layer does this).
+ * @see https://strimzi.io/docs/operators/latest/configuring.html#type-Kafka-reference
+ */
+export class KafkaCluster extends Construct {
+  /** The TLS listener port. */
+  public static readonly TLS_PORT = 9093;
+
+  public readonly name: string;
+  public readonly namespaceName: string;
+  public readonly userNamespaceName: string;
+  public readonly version: string;
+  public readonly brokerReplicas: number;
+  public readonly defaultReplicationFactor: number;
+  public readonly minInsyncReplicas: number;
+  /** `host:port` of the bootstrap Service on the TLS listener. */
+  public readonly bootstrapServers: string;
+  /** Secret (in the broker namespace) with the cluster CA certificate, `ca.crt`. */
+  public readonly clusterCaSecretName: string;
+  /** Labels Strimzi puts on broker pods. */
+  public readonly brokerPodLabels: Readonly<Record<string, string>>;
+  public readonly controllerPool: KafkaNodePool;
+  public readonly brokerPool: KafkaNodePool;
+
+  private readonly clients: IMeshIdentity[] = [];
+
+  public constructor(scope: Construct, id: string, props: KafkaClusterProps) {
+    super(scope, id);
+    this.name = props.name ?? 'meshrag';
+    this.namespaceName = props.namespace.name;
+    this.userNamespaceName = props.userNamespace.name;
+    this.version = props.version ?? '4.3.1';
+    this.brokerReplicas = props.brokers.replicas;
+    this.defaultReplicationFactor =
+      props.defaultReplicationFactor ?? Math.min(3, props.brokers.replicas);
+    this.minInsyncReplicas =
+      props.minInsyncReplicas ?? Math.max(1, this.defaultReplicationFactor - 1);
+    this.bootstrapServers = `${this.name}-kafka-bootstrap.${this.namespaceName}.svc:${KafkaCluster.TLS_PORT}`;
+    this.clusterCaSecretName = `${this.name}-cluster-ca-cert`;
+    this.brokerPodLabels = { 'strimzi.io/cluster': this.name, 'strimzi.io/broker-role': 'true' };
+
+    validateDns1123Label('Kafka cluster name', this.name);
+    if (props.namespace.sidecarInjection) {
+      throw new Error(
+        `Kafka '${this.name}': namespace '${this.namespaceName}' injects Istio sidecars, which Strimzi does not support; use a namespace with sidecarInjection: false`,
+      );
+    }
+    if (!SUPPORTED_KAFKA_VERSION.test(this.version)) {
+      throw new Error(
+        `Kafka '${this.name}': version '${this.version}' is not a Kafka 4.3.x release (Strimzi 1.2)`,
+      );
+    }
+    validateInteger(
+      `Kafka '${this.name}' default.replication.factor`,
+      this.defaultReplicationFactor,
+      1,
+      this.brokerReplicas,
+    );
+    validateMinInsyncReplicas(
+      `Kafka '${this.name}'`,
+      this.minInsyncReplicas,
+      this.defaultReplicationFactor,
+    );
+
+    this.controllerPool = new KafkaNodePool(this, 'Controllers', {
+      clusterName: this.name,
+      namespaceName: this.namespaceName,
+      name: 'controller',
+      role: 'controller',
+      ...props.controllers,
+    });
+    this.brokerPool = new KafkaNodePool(this, 'Brokers', {
+      clusterName: this.name,
+      namespaceName: this.namespaceName,
+      name: 'broker',
+      role: 'broker',
+      ...props.brokers,
+    });
+
+    const rf = this.defaultReplicationFactor;
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'kafka.strimzi.io/v1',
+      kind: 'Kafka',
+      metadata: { name: this.name, namespace: this.namespaceName },
+      spec: {
+        kafka: {
+          version: this.version,
+          listeners: [
+            {
+              name: 'tls',
+              port: KafkaCluster.TLS_PORT,
+              type: 'internal',
+              tls: true,
+              authentication: { type: 'tls' },
+              networkPolicyPeers: Lazy.any({ produce: () => this.networkPolicyPeers() }),
+            },
+          ],
+          authorization: { type: 'simple' },
+          config: {
+            'auto.create.topics.enable': false,
+            'default.replication.factor': rf,
+            'min.insync.replicas': this.minInsyncReplicas,
+            'offsets.topic.replication.factor': rf,
+            'transaction.state.log.replication.factor': rf,
+            'transaction.state.log.min.isr': this.minInsyncReplicas,
+          },
+          template: { pod: { metadata: outOfMesh() } },
+        },
+        entityOperator: {
+          topicOperator: {},
+          userOperator: { watchedNamespace: this.userNamespaceName },
+          template: { pod: { metadata: outOfMesh() } },
+        },
+      },
+    });
+  }
+
+  /**
+   * Lets a client open TCP connections to the brokers' TLS listener: the listener's
+   * `networkPolicyPeers`, a matching NetworkPolicy, and egress for the client. Who may do
+   * what once connected is up to the KafkaUser ACLs. Idempotent.
+   */
+  public allowClient(client: IMeshIdentity): void {
+    if (!this.clients.some((c) => c.principal === client.principal)) {
+      this.clients.push(client);
+    }
+    allowNetworkAccess(this, client, {
+      namespaceName: this.namespaceName,
+      name: `${this.name}-kafka`,
+      podLabels: this.brokerPodLabels,
+      port: KafkaCluster.TLS_PORT,
+    });
+  }
+
+  /**
+   * Strimzi opens a listener to everyone when it has no peers, so with no client granted the
+   * list holds one peer that selects no pod.
+   */
+  private networkPolicyPeers(): kplus.k8s.NetworkPolicyPeer[] {
+    if (this.clients.length === 0) {
+      return [{ podSelector: { matchLabels: { 'meshrag.io/kafka-client': 'none-granted' } } }];
+    }
+    return this.clients.map((c) => ({
+      namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: c.namespaceName } },
+      podSelector: { matchLabels: { ...c.podLabels } },
+    }));
+  }
+}
+
+/**
+ * `min.insync.replicas` must leave room for one replica to be down: below the replication
+ * factor when there is more than one replica, and never above it.
+ */
+export function validateMinInsyncReplicas(
+  owner: string,
+  minInsyncReplicas: number,
+  replicas: number,
+): void {
+  validateInteger(`${owner} min.insync.replicas`, minInsyncReplicas, 1);
+  if (minInsyncReplicas > replicas || (replicas > 1 && minInsyncReplicas >= replicas)) {
+    throw new Error(
+      `${owner}: min.insync.replicas (${minInsyncReplicas}) must be below the replica count (${replicas}), or producers with acks=all stop when one broker is down`,
+    );
+  }
+}

@@ -1,0 +1,88 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { validateDns1123Subdomain } from '../common/validate.js';
+import type { IKafkaClient } from './kafka-client-user.js';
+import type { KafkaCluster } from './kafka-cluster.js';
+import { KafkaTopicGrant } from './kafka-topic-grant.js';
+import { type KafkaTopicSettings, validateTopicSettings } from './kafka-topic-plan.js';
+
+export interface KafkaTopicProps extends KafkaTopicSettings {
+  readonly cluster: KafkaCluster;
+  /** The Kafka topic name; also the KafkaTopic resource name, so it must be a DNS-1123 subdomain. */
+  readonly topicName: string;
+}
+
+export interface GrantConsumeOptions {
+  /** The consumer group the grantee joins. */
+  readonly group: string;
+}
+
+/**
+ * A Strimzi KafkaTopic managed by the Topic Operator, with grants for producers and
+ * consumers.
+ * @see https://strimzi.io/docs/operators/latest/configuring.html#type-KafkaTopic-reference
+ */
+export class KafkaTopic extends Construct {
+  public readonly topicName: string;
+  public readonly partitions: number;
+  public readonly replicas: number;
+  public readonly retentionMs: number;
+  public readonly minInsyncReplicas: number;
+  public readonly cluster: KafkaCluster;
+
+  public constructor(scope: Construct, id: string, props: KafkaTopicProps) {
+    super(scope, id);
+    validateDns1123Subdomain('KafkaTopic name', props.topicName);
+    validateTopicSettings(props.topicName, props, props.cluster.brokerReplicas);
+    this.topicName = props.topicName;
+    this.partitions = props.partitions;
+    this.replicas = props.replicas;
+    this.retentionMs = props.retentionMs;
+    this.minInsyncReplicas = props.minInsyncReplicas;
+    this.cluster = props.cluster;
+
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'kafka.strimzi.io/v1',
+      kind: 'KafkaTopic',
+      metadata: {
+        name: this.topicName,
+        namespace: props.cluster.namespaceName,
+        labels: { 'strimzi.io/cluster': props.cluster.name },
+      },
+      spec: {
+        partitions: this.partitions,
+        replicas: this.replicas,
+        config: {
+          'retention.ms': this.retentionMs,
+          'min.insync.replicas': this.minInsyncReplicas,
+        },
+      },
+    });
+  }
+
+  /** Lets the grantee read the topic in a consumer group: `Read`, `Describe`, and `Read` on the group. */
+  public grantConsume(grantee: IKafkaClient, options: GrantConsumeOptions): KafkaTopicGrant {
+    if (!/^[A-Za-z0-9._-]{1,249}$/.test(options.group)) {
+      throw new Error(
+        `consumer group '${options.group}' must be 1-249 letters, digits, '.', '_' or '-'`,
+      );
+    }
+    return new KafkaTopicGrant(this, `Consume-${grantee.kafkaUser.name}-${options.group}`, {
+      cluster: this.cluster,
+      topicName: this.topicName,
+      grantee,
+      operations: ['Describe', 'Read'],
+      group: options.group,
+    });
+  }
+
+  /** Lets the grantee write to the topic: `Write` and `Describe`. */
+  public grantProduce(grantee: IKafkaClient): KafkaTopicGrant {
+    return new KafkaTopicGrant(this, `Produce-${grantee.kafkaUser.name}`, {
+      cluster: this.cluster,
+      topicName: this.topicName,
+      grantee,
+      operations: ['Describe', 'Write'],
+    });
+  }
+}

@@ -1,0 +1,4 @@
+export * from './mesh-identity.js';
+export * from './mesh-namespace.js';
+export * from './mesh-peer-authentication.js';
+export * from './mesh-workload.js';

@@ -1,0 +1,2 @@
+export * from './render-stack.js';
+export * from './to-yaml.js';

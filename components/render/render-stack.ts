@@ -1,0 +1,74 @@
+import { App } from 'cdk8s';
+import type { StackConfig } from '../../stacks/stack-config.js';
+import { getStack } from '../../stacks/stack-registry.js';
+import type { GrantRecord } from '../grants/grant-record.js';
+import { MeshragStack } from '../meshrag-app.js';
+
+/** A rendered Kubernetes object (plain JSON). */
+export interface RenderedObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly [key: string]: unknown;
+  };
+  readonly [key: string]: unknown;
+}
+
+export interface RenderedStack {
+  readonly stack: string;
+  /** Every Kubernetes object of the stack, in apply order (see {@link compareObjects}). */
+  readonly objects: readonly RenderedObject[];
+  /** Every grant, as data. */
+  readonly grants: readonly GrantRecord[];
+}
+
+// Apply order: what others depend on first (namespaces, identities, policies before workloads).
+const KIND_ORDER = [
+  'Namespace',
+  'ServiceAccount',
+  'PeerAuthentication',
+  'AuthorizationPolicy',
+  'NetworkPolicy',
+  'Service',
+  'StatefulSet',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+  'Kafka',
+  'KafkaNodePool',
+  'KafkaTopic',
+  'KafkaUser',
+];
+
+/** Orders objects by kind (apply order), then namespace, then name: a stable total order. */
+export function compareObjects(a: RenderedObject, b: RenderedObject): number {
+  const rank = (o: RenderedObject) => {
+    const i = KIND_ORDER.indexOf(o.kind);
+    return i === -1 ? KIND_ORDER.length : i;
+  };
+  return (
+    rank(a) - rank(b) ||
+    a.kind.localeCompare(b.kind, 'en') ||
+    (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '', 'en') ||
+    a.metadata.name.localeCompare(b.metadata.name, 'en')
+  );
+}
+
+/**
+ * Renders a stack offline: every object and every grant. Pure: no files, no cluster, no
+ * environment; the same input gives the same output.
+ */
+export function renderStack(stack: string | StackConfig): RenderedStack {
+  const config = typeof stack === 'string' ? getStack(stack) : stack;
+  const app = new App({ outdir: '.' });
+  const chart = new MeshragStack(app, config.name, { config });
+  const objects = (chart.toJson() as RenderedObject[]).slice().sort(compareObjects);
+  const seen = new Set<string>();
+  for (const o of objects) {
+    const key = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    if (seen.has(key)) throw new Error(`stack ${config.name} renders ${key} twice`);
+    seen.add(key);
+  }
+  return { stack: config.name, objects, grants: chart.grants };
+}

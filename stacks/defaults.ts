@@ -1,0 +1,20 @@
+/** Settings every stack shares unless it says otherwise. */
+import type { StackConfig } from './stack-config.js';
+
+export const DEFAULT_IMAGES: StackConfig['images'] = {
+  embedder: 'ghcr.io/meshrag/embedder:0.1.0',
+  consumer: 'ghcr.io/meshrag/consumer:0.1.0',
+  chroma: 'chromadb/chroma:1.0.0',
+};
+
+export const DEFAULT_NAMESPACES: StackConfig['namespaces'] = { app: 'meshrag', kafka: 'kafka' };
+
+export const DEFAULT_MONITORING: StackConfig['monitoring'] = {
+  namespace: 'monitoring',
+  serviceAccountName: 'prometheus',
+  podLabels: { 'app.kubernetes.io/name': 'prometheus' },
+};
+
+export const KAFKA_VERSION = '4.3.1';
+
+export const DAY_MS = 24 * 60 * 60 * 1000;

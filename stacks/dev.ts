@@ -1,0 +1,34 @@
+import { uniformTopicPlan } from '../components/kafka/kafka-topic-plan.js';
+import {
+  DAY_MS,
+  DEFAULT_IMAGES,
+  DEFAULT_MONITORING,
+  DEFAULT_NAMESPACES,
+  KAFKA_VERSION,
+} from './defaults.js';
+import type { StackConfig } from './stack-config.js';
+
+/** A laptop or kind cluster: one of everything, CPU only, replication 1. */
+export const dev: StackConfig = {
+  name: 'dev',
+  namespaces: DEFAULT_NAMESPACES,
+  images: DEFAULT_IMAGES,
+  kafka: {
+    clusterName: 'meshrag',
+    version: KAFKA_VERSION,
+    controllers: { replicas: 1, storageSize: '5Gi' },
+    brokers: { replicas: 1, storageSize: '10Gi' },
+    defaultReplicationFactor: 1,
+    minInsyncReplicas: 1,
+  },
+  topics: uniformTopicPlan({
+    partitions: 3,
+    replicas: 1,
+    retentionMs: 1 * DAY_MS,
+    minInsyncReplicas: 1,
+  }),
+  embedder: { accelerator: 'cpu', minReplicas: 1, maxReplicas: 1 },
+  consumer: { replicas: 1, groupId: 'meshrag-ingestion' },
+  chroma: { storageGiB: 5 },
+  monitoring: DEFAULT_MONITORING,
+};

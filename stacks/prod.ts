@@ -1,0 +1,52 @@
+import {
+  PRODUCTION_TOPIC_SETTINGS,
+  uniformTopicPlan,
+} from '../components/kafka/kafka-topic-plan.js';
+import {
+  DEFAULT_IMAGES,
+  DEFAULT_MONITORING,
+  DEFAULT_NAMESPACES,
+  KAFKA_VERSION,
+} from './defaults.js';
+import type { StackConfig } from './stack-config.js';
+
+/** EKS: 3 controllers, 3 brokers, the production topic plan, embedder on GPU nodes. */
+export const prod: StackConfig = {
+  name: 'prod',
+  namespaces: DEFAULT_NAMESPACES,
+  images: DEFAULT_IMAGES,
+  kafka: {
+    clusterName: 'meshrag',
+    version: KAFKA_VERSION,
+    controllers: {
+      replicas: 3,
+      storageSize: '20Gi',
+      resources: { cpuRequestMillis: 500, memoryRequestMiB: 1024, memoryLimitMiB: 1024 },
+    },
+    brokers: {
+      replicas: 3,
+      storageSize: '500Gi',
+      resources: { cpuRequestMillis: 2000, memoryRequestMiB: 8192, memoryLimitMiB: 8192 },
+    },
+    defaultReplicationFactor: 3,
+    minInsyncReplicas: 2,
+  },
+  topics: uniformTopicPlan(PRODUCTION_TOPIC_SETTINGS),
+  embedder: {
+    accelerator: 'gpu',
+    gpuCount: 1,
+    minReplicas: 2,
+    maxReplicas: 6,
+    resources: { cpuRequestMillis: 2000, memoryRequestMiB: 4096, memoryLimitMiB: 8192 },
+  },
+  consumer: {
+    replicas: 6,
+    groupId: 'meshrag-ingestion',
+    resources: { cpuRequestMillis: 500, memoryRequestMiB: 512, memoryLimitMiB: 1024 },
+  },
+  chroma: {
+    storageGiB: 200,
+    resources: { cpuRequestMillis: 2000, memoryRequestMiB: 8192, memoryLimitMiB: 16384 },
+  },
+  monitoring: DEFAULT_MONITORING,
+};

@@ -1,0 +1,38 @@
+import { uniformTopicPlan } from '../components/kafka/kafka-topic-plan.js';
+import {
+  DAY_MS,
+  DEFAULT_IMAGES,
+  DEFAULT_MONITORING,
+  DEFAULT_NAMESPACES,
+  KAFKA_VERSION,
+} from './defaults.js';
+import type { StackConfig } from './stack-config.js';
+
+/** Production's shape (3 brokers, replication 3) on CPUs, with fewer partitions. */
+export const staging: StackConfig = {
+  name: 'staging',
+  namespaces: DEFAULT_NAMESPACES,
+  images: DEFAULT_IMAGES,
+  kafka: {
+    clusterName: 'meshrag',
+    version: KAFKA_VERSION,
+    controllers: { replicas: 3, storageSize: '10Gi' },
+    brokers: {
+      replicas: 3,
+      storageSize: '50Gi',
+      resources: { cpuRequestMillis: 500, memoryRequestMiB: 2048, memoryLimitMiB: 2048 },
+    },
+    defaultReplicationFactor: 3,
+    minInsyncReplicas: 2,
+  },
+  topics: uniformTopicPlan({
+    partitions: 6,
+    replicas: 3,
+    retentionMs: 3 * DAY_MS,
+    minInsyncReplicas: 2,
+  }),
+  embedder: { accelerator: 'cpu', minReplicas: 2, maxReplicas: 4 },
+  consumer: { replicas: 2, groupId: 'meshrag-ingestion' },
+  chroma: { storageGiB: 20 },
+  monitoring: DEFAULT_MONITORING,
+};
