@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerLocalCommand } from './commands/local.js';
+import { registerRenderCommand } from './commands/render.js';
 
 const program = new Command()
   .name('meshrag')
@@ -12,5 +13,6 @@ const program = new Command()
   .configureHelp({ sortSubcommands: true });
 
 registerLocalCommand(program);
+registerRenderCommand(program);
 
 await program.parseAsync(process.argv);

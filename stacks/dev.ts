@@ -28,7 +28,7 @@ export const dev: StackConfig = {
     minInsyncReplicas: 1,
   }),
   embedder: { accelerator: 'cpu', minReplicas: 1, maxReplicas: 1 },
-  consumer: { replicas: 1, groupId: 'meshrag-ingestion' },
+  consumer: { replicas: 1, groupId: 'meshrag-ingest' },
   chroma: { storageGiB: 5 },
   monitoring: DEFAULT_MONITORING,
 };

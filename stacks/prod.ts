@@ -41,7 +41,7 @@ export const prod: StackConfig = {
   },
   consumer: {
     replicas: 6,
-    groupId: 'meshrag-ingestion',
+    groupId: 'meshrag-ingest',
     resources: { cpuRequestMillis: 500, memoryRequestMiB: 512, memoryLimitMiB: 1024 },
   },
   chroma: {

@@ -32,7 +32,7 @@ export const staging: StackConfig = {
     minInsyncReplicas: 2,
   }),
   embedder: { accelerator: 'cpu', minReplicas: 2, maxReplicas: 4 },
-  consumer: { replicas: 2, groupId: 'meshrag-ingestion' },
+  consumer: { replicas: 2, groupId: 'meshrag-ingest' },
   chroma: { storageGiB: 20 },
   monitoring: DEFAULT_MONITORING,
 };

@@ -45,7 +45,7 @@ export interface IngestionConsumerProps {
   readonly name?: string;
   /**
    * Consumer group id.
-   * @default 'meshrag-ingestion'
+   * @default 'meshrag-ingest'
    */
   readonly groupId?: string;
   /**
@@ -66,6 +66,11 @@ export interface IngestionConsumerProps {
    * @default - `<cluster>-cluster-ca-cert`
    */
   readonly clusterCaSecretName?: string;
+  /**
+   * Model directory inside the image (the consumer reads the tokenizer files from it).
+   * @default '/opt/meshrag/model'
+   */
+  readonly modelDir?: string;
   /**
    * Extra environment variables.
    * @default - none
@@ -98,6 +103,7 @@ export class IngestionConsumer extends Construct implements IMeshWorkload, IKafk
   public readonly groupId: string;
   public readonly replicas: number;
   public readonly metricsPort: number;
+  public readonly modelDir: string;
   public readonly deployment: kplus.Deployment;
   public readonly service: kplus.Service;
 
@@ -106,9 +112,10 @@ export class IngestionConsumer extends Construct implements IMeshWorkload, IKafk
     this.namespace = props.namespace;
     this.workloadName = props.name ?? 'consumer';
     this.selectorLabels = selectorLabels(this.workloadName);
-    this.groupId = props.groupId ?? 'meshrag-ingestion';
+    this.groupId = props.groupId ?? 'meshrag-ingest';
     this.replicas = props.replicas ?? 1;
     this.metricsPort = props.metricsPort ?? 9464;
+    this.modelDir = props.modelDir ?? '/opt/meshrag/model';
     this.ports = [
       { name: IngestionConsumer.METRICS_PORT_NAME, port: this.metricsPort, protocol: 'http' },
     ];
@@ -174,16 +181,19 @@ export class IngestionConsumer extends Construct implements IMeshWorkload, IKafk
           image: props.image,
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
           ports: [{ name: IngestionConsumer.METRICS_PORT_NAME, number: this.metricsPort }],
+          // Names as app/consumer/src/config.ts reads them (MESHRAG_CONSUMER_<KEY>).
           envVariables: envVariables({
-            KAFKA_BOOTSTRAP_SERVERS: props.kafka.bootstrapServers,
-            KAFKA_CLIENT_ID: this.workloadName,
-            KAFKA_GROUP_ID: this.groupId,
-            KAFKA_SSL_CA_FILE: `${CLUSTER_CA_DIR}/ca.crt`,
-            KAFKA_SSL_CERT_FILE: `${USER_CERT_DIR}/user.crt`,
-            KAFKA_SSL_KEY_FILE: `${USER_CERT_DIR}/user.key`,
-            EMBEDDER_URL: props.embedderUrl,
-            CHROMA_URL: props.chromaUrl,
-            METRICS_PORT: String(this.metricsPort),
+            MESHRAG_CONSUMER_KAFKA_BROKERS: props.kafka.bootstrapServers,
+            MESHRAG_CONSUMER_KAFKA_CLIENT_ID: this.workloadName,
+            MESHRAG_CONSUMER_GROUP_ID: this.groupId,
+            MESHRAG_CONSUMER_KAFKA_TLS_CA_FILE: `${CLUSTER_CA_DIR}/ca.crt`,
+            MESHRAG_CONSUMER_KAFKA_TLS_CERT_FILE: `${USER_CERT_DIR}/user.crt`,
+            MESHRAG_CONSUMER_KAFKA_TLS_KEY_FILE: `${USER_CERT_DIR}/user.key`,
+            MESHRAG_CONSUMER_EMBEDDER_URL: props.embedderUrl,
+            MESHRAG_CONSUMER_CHROMA_URL: props.chromaUrl,
+            MESHRAG_CONSUMER_MODEL_DIR: this.modelDir,
+            MESHRAG_CONSUMER_HTTP_HOST: '0.0.0.0',
+            MESHRAG_CONSUMER_HTTP_PORT: String(this.metricsPort),
             ...props.env,
           }),
           resources: toContainerResources(resources),

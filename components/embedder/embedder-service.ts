@@ -70,6 +70,11 @@ export interface EmbedderServiceProps {
   /** @default - 500m/1 GiB requested, 2 GiB memory limit */
   readonly resources?: WorkloadResources;
   /**
+   * Model directory inside the image (model.onnx, tokenizer files, manifest.json).
+   * @default '/opt/meshrag/model'
+   */
+  readonly modelDir?: string;
+  /**
    * Extra environment variables.
    * @default - none
    */
@@ -99,6 +104,7 @@ export class EmbedderService extends Construct implements IMeshWorkload {
   public readonly minReplicas: number;
   public readonly maxReplicas: number;
   public readonly port: number;
+  public readonly modelDir: string;
   /** In-cluster URL, e.g. `http://embedder.meshrag.svc:8080`. */
   public readonly url: string;
   public readonly deployment: kplus.Deployment;
@@ -114,6 +120,7 @@ export class EmbedderService extends Construct implements IMeshWorkload {
     this.minReplicas = props.minReplicas ?? 1;
     this.maxReplicas = props.maxReplicas ?? this.minReplicas;
     this.port = props.port ?? 8080;
+    this.modelDir = props.modelDir ?? '/opt/meshrag/model';
     this.ports = [{ name: EmbedderService.PORT_NAME, port: this.port, protocol: 'http' }];
     this.url = `http://${this.workloadName}.${this.namespace.name}.svc:${this.port}`;
     const resources = props.resources ?? DEFAULT_RESOURCES;
@@ -157,9 +164,12 @@ export class EmbedderService extends Construct implements IMeshWorkload {
           image: props.image,
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
           ports: [{ name: EmbedderService.PORT_NAME, number: this.port }],
+          // Names as app/embedder/src/config.ts reads them.
           envVariables: envVariables({
-            PORT: String(this.port),
-            EXECUTION_PROVIDER: this.accelerator === 'gpu' ? 'cuda' : 'cpu',
+            MESHRAG_EMBEDDER_HOST: '0.0.0.0',
+            MESHRAG_EMBEDDER_PORT: String(this.port),
+            MESHRAG_EMBEDDER_EXECUTION_PROVIDER: this.accelerator === 'gpu' ? 'cuda' : 'cpu',
+            MESHRAG_EMBEDDER_MODEL_DIR: this.modelDir,
             ...props.env,
           }),
           resources: toContainerResources(resources),
