@@ -1,0 +1,257 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { LifecycleTopics } from '../../../../../app/common/topics.js';
+import { Chunker } from '../../../../../app/consumer/src/chunking/chunker.js';
+import {
+  type BatchHooks,
+  DocumentPipeline,
+  type IMessageSink,
+} from '../../../../../app/consumer/src/delivery/document-pipeline.js';
+import {
+  DlqHeaders,
+  type InputRecord,
+  type OutgoingMessage,
+} from '../../../../../app/consumer/src/delivery/lifecycle-messages.js';
+import type { IEmbedder } from '../../../../../app/consumer/src/embedding/embed-client.js';
+import { EmbedderBusyError, EmbedderRequestError } from '../../../../../app/consumer/src/errors.js';
+import {
+  chunkId,
+  type DocumentExtent,
+  type IVectorIndex,
+  type VectorRecord,
+} from '../../../../../app/consumer/src/indexing/chroma-index.js';
+
+/** One token per word, chunks of 8 words, no overlap: a document of n words has ceil(n/8) chunks. */
+const chunker = new Chunker((text) => text.split(/\s+/).filter(Boolean).length, {
+  chunkTokens: 8,
+  overlapTokens: 0,
+});
+
+class MemoryIndex implements IVectorIndex {
+  readonly records = new Map<string, VectorRecord>();
+  upserts = 0;
+  async fingerprints(ids: readonly string[]) {
+    const found = new Map<string, string>();
+    for (const id of ids) {
+      const fingerprint = this.records.get(id)?.metadata.fingerprint;
+      if (typeof fingerprint === 'string') found.set(id, fingerprint);
+    }
+    return found;
+  }
+  async upsert(records: readonly VectorRecord[]) {
+    this.upserts++;
+    for (const r of records) this.records.set(chunkId(r.docId, r.chunkIndex), r);
+  }
+  async deleteStale(extents: readonly DocumentExtent[]) {
+    for (const { docId, chunkCount } of extents) {
+      for (const [id, r] of this.records) {
+        if (r.docId === docId && r.chunkIndex >= chunkCount) this.records.delete(id);
+      }
+    }
+  }
+}
+
+class FakeEmbedder implements IEmbedder {
+  calls: string[][] = [];
+  busy = false;
+  async embed(inputs: readonly string[]) {
+    if (this.busy) throw new EmbedderBusyError(429, 50, 'queue full');
+    if (inputs.some((t) => t.includes('POISON'))) {
+      throw new EmbedderRequestError('embedder answered 422: tokenizer', 422);
+    }
+    this.calls.push([...inputs]);
+    return inputs.map((t) => [t.length, 1, 0]);
+  }
+}
+
+class MemorySink implements IMessageSink {
+  readonly messages: OutgoingMessage[] = [];
+  async send(messages: readonly OutgoingMessage[]) {
+    this.messages.push(...messages);
+  }
+  on(topic: string) {
+    return this.messages.filter((m) => m.topic === topic);
+  }
+}
+
+function setup(options: { maxGroupChunks?: number } = {}) {
+  const index = new MemoryIndex();
+  const embedder = new FakeEmbedder();
+  const sink = new MemorySink();
+  const pipeline = new DocumentPipeline(
+    { chunker, embedder, index, sink, logger: pino({ level: 'silent' }) },
+    {
+      collection: 'test',
+      maxGroupChunks: options.maxGroupChunks ?? 100,
+      embedRequestChunks: 4,
+      embedConcurrency: 2,
+      retry: { initialDelayMs: 1, maxDelayMs: 2 },
+    },
+  );
+  const commits: string[] = [];
+  let running = true;
+  const hooks: BatchHooks = {
+    commit: async (offset) => {
+      commits.push(offset);
+    },
+    heartbeat: async () => {},
+    isRunning: () => running,
+  };
+  return { index, embedder, sink, pipeline, commits, hooks, stop: () => (running = false) };
+}
+
+let nextOffset = 0;
+function record(value: string | Buffer | object, key = 'k'): InputRecord {
+  const bytes =
+    typeof value === 'string' || Buffer.isBuffer(value)
+      ? Buffer.from(value)
+      : Buffer.from(JSON.stringify(value));
+  return {
+    topic: 'documents.parsed',
+    partition: 0,
+    offset: String(nextOffset++),
+    key: Buffer.from(key),
+    value: bytes,
+    timestamp: '0',
+  };
+}
+const words = (n: number, prefix = 'w') =>
+  Array.from({ length: n }, (_, i) => `${prefix}${i}`).join(' ');
+
+describe('DocumentPipeline', () => {
+  it('indexes every chunk with ids <docId>#<chunk> and commits after the write', async () => {
+    const { index, pipeline, commits, hooks, sink, embedder } = setup();
+    const records = [
+      record({ id: 'a', content: words(20) }), // 3 chunks of 8,8,4
+      record({ id: 'b', content: words(5), tenant: 't1', source: 's' }), // 1 chunk
+    ];
+    const result = await pipeline.processBatch(records, hooks);
+    expect(result).toEqual({ committed: 2 });
+    expect([...index.records.keys()].sort()).toEqual(['a#0', 'a#1', 'a#2', 'b#0']);
+    expect(index.records.get('b#0')?.metadata).toMatchObject({
+      docId: 'b',
+      chunkIndex: 0,
+      tenant: 't1',
+      source: 's',
+    });
+    expect(index.records.get('a#1')?.text).toBe(words(16).split(' ').slice(8).join(' '));
+    // both documents' 4 chunks went in one group: one request of 4
+    expect(embedder.calls).toHaveLength(1);
+    expect(commits).toEqual([records[1]?.offset]);
+    expect(sink.on(LifecycleTopics.embedded)).toHaveLength(2);
+    expect(sink.on(LifecycleTopics.indexed)).toHaveLength(2);
+  });
+
+  it('cuts groups at maxGroupChunks and commits after each', async () => {
+    const { pipeline, commits, hooks, index } = setup({ maxGroupChunks: 2 });
+    const records = [1, 2, 3].map((i) => record({ id: `d${i}`, content: words(10) })); // 2 chunks each
+    await pipeline.processBatch(records, hooks);
+    expect(commits).toEqual(records.map((r) => r.offset));
+    expect(index.upserts).toBe(3);
+  });
+
+  it('sends invalid records to the DLQ at once and keeps indexing the valid ones', async () => {
+    const { pipeline, hooks, sink, index, commits } = setup();
+    const records = [
+      record('{not json'),
+      record({ id: 'ok', content: 'fine words' }),
+      record(Buffer.from([0xc3, 0x28])),
+      record({ id: '', content: 'x' }),
+    ];
+    const result = await pipeline.processBatch(records, hooks);
+    expect(result.committed).toBe(4);
+    expect(commits.at(-1)).toBe(records[3]?.offset);
+    expect(index.records.has('ok#0')).toBe(true);
+    const dlq = sink.on(LifecycleTopics.dlq);
+    expect(dlq.map((m) => m.headers?.[DlqHeaders.reason])).toEqual([
+      'invalid-json',
+      'invalid-utf8',
+      'invalid-id',
+    ]);
+    expect(dlq.map((m) => m.headers?.[DlqHeaders.originalOffset])).toEqual([
+      records[0]?.offset,
+      records[2]?.offset,
+      records[3]?.offset,
+    ]);
+    expect(sink.on(LifecycleTopics.failed)).toHaveLength(3);
+  });
+
+  it('isolates a document that fails every attempt and indexes the ones beside it', async () => {
+    const { pipeline, hooks, sink, index } = setup();
+    const records = [
+      record({ id: 'good-1', content: words(6) }),
+      record({ id: 'bad', content: 'this is POISON' }),
+      record({ id: 'good-2', content: words(6) }),
+    ];
+    const result = await pipeline.processBatch(records, hooks);
+    expect(result.committed).toBe(3);
+    expect([...index.records.keys()].sort()).toEqual(['good-1#0', 'good-2#0']);
+    const [dead] = sink.on(LifecycleTopics.dlq);
+    expect(dead?.headers).toMatchObject({
+      [DlqHeaders.errorClass]: 'EmbedderRequestError',
+      [DlqHeaders.reason]: 'non-retriable',
+      [DlqHeaders.originalOffset]: records[1]?.offset,
+    });
+    const failed = JSON.parse(String(sink.on(LifecycleTopics.failed)[0]?.value));
+    expect(failed).toMatchObject({ docId: 'bad', errorClass: 'EmbedderRequestError' });
+  });
+
+  it('stops at backpressure without committing what was not written', async () => {
+    const { pipeline, hooks, embedder, commits, sink } = setup({ maxGroupChunks: 1 });
+    const records = [1, 2, 3].map((i) => record({ id: `d${i}`, content: words(3) }));
+    const original = embedder.embed.bind(embedder);
+    let calls = 0;
+    embedder.embed = async (inputs) => {
+      if (++calls === 2) embedder.busy = true;
+      return original(inputs);
+    };
+    const result = await pipeline.processBatch(records, hooks);
+    expect(result.committed).toBe(1);
+    expect(result.backpressure).toBeInstanceOf(EmbedderBusyError);
+    expect(commits).toEqual([records[0]?.offset]);
+    expect(sink.on(LifecycleTopics.dlq)).toHaveLength(0);
+  });
+
+  it('does not embed an unchanged document again, and replaces a changed one', async () => {
+    const { pipeline, hooks, embedder, index, sink } = setup();
+    await pipeline.processBatch([record({ id: 'a', content: words(20) })], hooks);
+    const before = index.records.get('a#0');
+    await pipeline.processBatch([record({ id: 'a', content: words(20) })], hooks);
+    expect(embedder.calls).toHaveLength(1);
+    expect(index.records.get('a#0')).toBe(before);
+    expect(JSON.parse(String(sink.on(LifecycleTopics.indexed).at(-1)?.value)).unchanged).toBe(true);
+
+    await pipeline.processBatch([record({ id: 'a', content: words(9, 'v') })], hooks);
+    expect([...index.records.keys()].sort()).toEqual(['a#0', 'a#1']);
+    expect(index.records.get('a#0')?.text.startsWith('v0')).toBe(true);
+  });
+
+  it('lets the last record of a document in a group win', async () => {
+    const { pipeline, hooks, index, embedder } = setup();
+    await pipeline.processBatch(
+      [
+        record({ id: 'a', content: 'first version' }),
+        record({ id: 'a', content: 'second version' }),
+      ],
+      hooks,
+    );
+    expect(index.records.get('a#0')?.text).toBe('second version');
+    expect(embedder.calls.flat()).toEqual(['second version']);
+  });
+
+  it('finishes the group in flight and stops when the consumer is stopping', async () => {
+    const { pipeline, hooks, commits, stop } = setup({ maxGroupChunks: 1 });
+    const records = [1, 2, 3].map((i) => record({ id: `s${i}`, content: 'x y' }));
+    let commitsSeen = 0;
+    const stopping: BatchHooks = {
+      ...hooks,
+      commit: async (offset) => {
+        await hooks.commit(offset);
+        if (++commitsSeen === 1) stop();
+      },
+    };
+    const result = await pipeline.processBatch(records, stopping);
+    expect(result.committed).toBe(1);
+    expect(commits).toEqual([records[0]?.offset]);
+  });
+});
