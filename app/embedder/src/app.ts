@@ -75,6 +75,16 @@ export function buildApp(options: BuildAppOptions) {
       status: reply.statusCode,
     });
   });
+  // Draining: fastify closes idle keep-alive connections when close starts, but a connection
+  // busy at that moment would stay open after its response and keep close() waiting until the
+  // client gives up. Answering `connection: close` while closing hands every socket back.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   app.addHook('onClose', async () => {
     await embedder.close();
   });
