@@ -12,8 +12,15 @@ import {
   type MeshRequest,
 } from './istio-evaluator.js';
 import { KAFKA_OPERATIONS, kafkaAclAllows } from './kafka-acl-evaluator.js';
-import type { KnownLabels } from './label-selector.js';
-import { asArray, asRecord, asStringArray, type ManifestObject } from './manifest-object.js';
+import { type KnownLabels, matchesLabelSelector } from './label-selector.js';
+import {
+  asArray,
+  asLabels,
+  asRecord,
+  asStringArray,
+  type Labels,
+  type ManifestObject,
+} from './manifest-object.js';
 import { type NetworkEndpoint, networkAllows } from './network-policy-evaluator.js';
 import {
   ANY,
@@ -210,17 +217,17 @@ function analysisSources(model: ReachabilityModel): AnalysisSource[] {
   for (const principal of model.externalPrincipals) {
     const namespace = principalNamespace(principal);
     const known = namespace !== null && model.namespaces.has(namespace);
-    // A workload we cannot see: assume it carries whatever pod labels a selector asks for.
-    const podLabels: KnownLabels = 'any';
-    sources.push({
-      edgeSource: identitySource(principal),
-      network: {
-        namespace: known ? namespace : null,
-        namespaceLabels: namespace === null ? 'any' : labelsOfNamespace(model, namespace),
-        podLabels,
-      },
-      meshPrincipal: principal,
-    });
+    const namespaceLabels = labelsOfNamespace(model, namespace ?? UNLISTED);
+    // A workload we cannot see: it is taken to carry the pod labels that NetworkPolicy peers
+    // in its namespace ask for (one candidate per peer), or none at all.
+    const candidates = peerPodLabels(model, namespaceLabels);
+    for (const podLabels of candidates.length > 0 ? candidates : [{}]) {
+      sources.push({
+        edgeSource: identitySource(principal),
+        network: { namespace: known ? namespace : null, namespaceLabels, podLabels },
+        meshPrincipal: principal,
+      });
+    }
   }
   const unknownPlaces: {
     namespace: string | null;
@@ -247,6 +254,30 @@ function analysisSources(model: ReachabilityModel): AnalysisSource[] {
     }
   }
   return sources;
+}
+
+/**
+ * The `matchLabels` of every NetworkPolicy peer whose namespaceSelector selects a namespace
+ * with these labels: what the manifests expect pods there to carry.
+ */
+function peerPodLabels(model: ReachabilityModel, namespaceLabels: Labels): Labels[] {
+  const found = new Map<string, Labels>();
+  for (const { object, synthesisedFor } of model.networkPolicies) {
+    // Only what the manifests say; an operator's policy says nothing about this identity.
+    if (synthesisedFor !== undefined) continue;
+    const spec = asRecord(object.spec);
+    const rules = [
+      ...asArray(spec.ingress).map((r) => asRecord(r).from),
+      ...asArray(spec.egress).map((r) => asRecord(r).to),
+    ];
+    for (const peer of rules.flatMap((peers) => asArray(peers)).map(asRecord)) {
+      if (peer.namespaceSelector === undefined || peer.podSelector === undefined) continue;
+      if (!matchesLabelSelector(peer.namespaceSelector, namespaceLabels)) continue;
+      const labels = asLabels(asRecord(peer.podSelector).matchLabels);
+      found.set(JSON.stringify(Object.entries(labels).sort()), labels);
+    }
+  }
+  return [...found.values()];
 }
 
 interface PathWitness {
@@ -396,7 +427,7 @@ function kafkaEdges(
       );
 
     for (const user of model.kafkaUsers.filter(
-      (u) => u.cluster === cluster.name && u.namespace === cluster.namespace,
+      (u) => u.cluster === cluster.name && u.namespace === cluster.userNamespace,
     )) {
       const holders = sources.filter(
         (s) =>
@@ -466,11 +497,11 @@ function kafkaResources(
     resources.set(`${type}:${display}`, { type, name, display });
   };
   for (const topic of model.kafkaTopics) {
-    if (topic.cluster === cluster.name && topic.namespace === cluster.namespace)
+    if (topic.cluster === cluster.name && topic.namespace === cluster.topicNamespace)
       add('topic', topic.name, topic.name);
   }
   for (const user of model.kafkaUsers) {
-    if (user.cluster !== cluster.name) continue;
+    if (user.cluster !== cluster.name || user.namespace !== cluster.userNamespace) continue;
     for (const acl of user.acls) {
       if (acl.resourceType === 'cluster') continue;
       if (acl.patternType === 'prefix') add(acl.resourceType, `${acl.name}\u0000`, `${acl.name}*`);

@@ -76,6 +76,10 @@ export interface KafkaCluster {
   readonly superUsers: readonly string[];
   /** Names of the broker workloads (node pools with the broker role). */
   readonly brokerWorkloads: readonly string[];
+  /** Where the User Operator reads KafkaUsers (`entityOperator.userOperator.watchedNamespace`). */
+  readonly userNamespace: string;
+  /** Where the Topic Operator reads KafkaTopics (`entityOperator.topicOperator.watchedNamespace`). */
+  readonly topicNamespace: string;
 }
 
 export type KafkaResourceType = 'topic' | 'group' | 'cluster' | 'transactionalId';
@@ -432,6 +436,7 @@ function readKafka(
   const namespace = namespaceOf(kafka);
   const name = kafka.metadata.name;
   const kafkaSpec = asRecord(asRecord(kafka.spec).kafka);
+  const entityOperator = asRecord(asRecord(kafka.spec).entityOperator);
   const listeners: KafkaListener[] = asArray(kafkaSpec.listeners).flatMap((entry) => {
     const record = asRecord(entry);
     const port = asPortNumber(record.port);
@@ -555,6 +560,9 @@ function readKafka(
       brokerWorkloads: poolWorkloads
         .filter((w) => w.labels['strimzi.io/broker-role'] === 'true')
         .map((w) => w.name),
+      userNamespace: asString(asRecord(entityOperator.userOperator).watchedNamespace) ?? namespace,
+      topicNamespace:
+        asString(asRecord(entityOperator.topicOperator).watchedNamespace) ?? namespace,
     },
     poolWorkloads,
     policy: {
