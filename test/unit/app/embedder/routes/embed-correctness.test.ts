@@ -23,7 +23,7 @@ const LONG = [
   ),
 ];
 
-export const SENTENCES: readonly string[] = [
+const SENTENCES: readonly string[] = [
   'A man is eating food.',
   'A man is eating a piece of bread.',
   'A monkey is playing drums.',
