@@ -3,6 +3,7 @@
  * Each subcommand lives in `cli/commands/<name>.ts` and registers itself on the root program.
  */
 import { Command } from 'commander';
+import { registerGraphCommand } from './commands/graph.js';
 import { registerLocalCommand } from './commands/local.js';
 import { registerRenderCommand } from './commands/render.js';
 
@@ -12,6 +13,7 @@ const program = new Command()
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
+registerGraphCommand(program);
 registerLocalCommand(program);
 registerRenderCommand(program);
 

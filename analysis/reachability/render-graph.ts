@@ -22,6 +22,8 @@ export interface GraphInput {
   readonly notes?: readonly string[];
 }
 
+const UNKNOWN_LABEL = 'unknown: any pod or principal not named';
+
 interface GraphNode {
   readonly id: string;
   readonly label: string;
@@ -60,11 +62,6 @@ export function graphLinks(input: GraphInput): { nodes: GraphNode[]; links: Grap
   }
   const sourceNode = (edge: ReachabilityEdge): string => {
     if (edge.source.kind === 'unknown') {
-      nodes.set('unknown', {
-        id: 'unknown',
-        label: 'unknown (any unnamed pod or principal)',
-        shape: 'unknown',
-      });
       return 'unknown';
     }
     const carriers = byPrincipal.get(edge.source.principal) ?? [];
@@ -87,6 +84,12 @@ export function graphLinks(input: GraphInput): { nodes: GraphNode[]; links: Grap
     if (!nodes.has(id)) nodes.set(id, { id, label: id, shape: 'workload' });
     return id;
   };
+  // Every workload and the unknown source are drawn, so what reaches nothing shows as alone.
+  nodes.set('unknown', { id: 'unknown', label: UNKNOWN_LABEL, shape: 'unknown' });
+  for (const w of input.workloads) {
+    const id = `${w.namespace}/${w.name}`;
+    nodes.set(id, { id, label: id, shape: 'workload' });
+  }
   const links = new Map<string, { from: string; to: string; lines: Set<string> }>();
   for (const edge of input.edges) {
     const from = sourceNode(edge);
