@@ -1,0 +1,68 @@
+/**
+ * The real model from the cache that `meshrag local fetch` fills: verified by its manifest,
+ * tokenized and run through onnxruntime exactly as the embedder does, giving 384-dim unit
+ * vectors whose cosine ranks related sentences above unrelated ones.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadModelFiles, type ModelFiles } from '../../../app/common/model-files.js';
+import { l2Normalize } from '../../../app/embedder/src/backend/mean-pooling.js';
+import { OnnxModel } from '../../../app/embedder/src/backend/onnx-model.js';
+import { EmbeddingTokenizer } from '../../../app/embedder/src/tokenization/embedding-tokenizer.js';
+import { cosine, norm } from '../../helpers/embedder-app.js';
+import { findModelDir } from '../../helpers/model-dir.js';
+
+describe('the cached all-MiniLM-L6-v2 model', () => {
+  let files: ModelFiles;
+  let model: OnnxModel;
+  let tokenizer: EmbeddingTokenizer;
+
+  beforeAll(async () => {
+    // The global setup hands over the cache's verified model directory.
+    files = await loadModelFiles(inject('modelDir') ?? findModelDir());
+    model = await OnnxModel.load(files.paths['model.onnx']);
+    tokenizer = await EmbeddingTokenizer.load(
+      files.paths['tokenizer.json'],
+      files.paths['tokenizer_config.json'],
+      files.manifest.maxInputTokens,
+    );
+  });
+  afterAll(async () => {
+    await model?.close();
+  });
+
+  const embed = async (texts: string[]) =>
+    (await model.embed(texts.map((text) => tokenizer.encode(text, { truncate: true })))).map(
+      l2Normalize,
+    );
+
+  it('is the pinned int8 export with a 256-token limit', () => {
+    expect(files.manifest).toMatchObject({
+      modelId: 'sentence-transformers/all-MiniLM-L6-v2',
+      precision: 'int8',
+      dimensions: 384,
+      maxInputTokens: 256,
+    });
+    expect(files.manifest.files['model.onnx'].sha256).toBe(
+      '8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6',
+    );
+  });
+
+  it('embeds a sentence as a 384-dim unit-norm vector', async () => {
+    const [vector] = await embed(['A man is eating food.']);
+    expect(vector).toHaveLength(384);
+    expect(norm(vector as Float32Array)).toBeCloseTo(1, 5);
+  });
+
+  it('puts "eating food" closer to "eating bread" than to "playing drums"', async () => {
+    const [food, bread, drums] = (await embed([
+      'A man is eating food.',
+      'A man is eating a piece of bread.',
+      'A monkey is playing drums.',
+    ])) as [Float32Array, Float32Array, Float32Array];
+    const toBread = cosine(food, bread);
+    const toDrums = cosine(food, drums);
+    expect(toBread).toBeGreaterThan(toDrums);
+    expect(toBread).toBeGreaterThan(0.5);
+    expect(toDrums).toBeLessThan(0.3);
+  });
+});
