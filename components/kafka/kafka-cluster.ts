@@ -113,6 +113,8 @@ export class KafkaCluster extends Construct {
         `Kafka '${this.name}': version '${this.version}' is not a Kafka 4.3.x release (Strimzi 1.2)`,
       );
     }
+    validateInteger(`Kafka '${this.name}' controllers.replicas`, props.controllers.replicas, 1);
+    validateInteger(`Kafka '${this.name}' brokers.replicas`, props.brokers.replicas, 1);
     validateInteger(
       `Kafka '${this.name}' default.replication.factor`,
       this.defaultReplicationFactor,

@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { KafkaCluster } from '../../../../components/kafka/kafka-cluster.js';
+import { MeshIdentity } from '../../../../components/mesh/mesh-identity.js';
+import { MeshNamespace } from '../../../../components/mesh/mesh-namespace.js';
+import { kafkaFixture } from '../../../helpers/kafka-fixture.js';
+import { validateManifest } from '../../../helpers/manifest-schemas.js';
+import { findObject, synthChart } from '../../../helpers/synth-chart.js';
+
+describe('KafkaCluster', () => {
+  it('is a Strimzi v1 Kafka in KRaft mode with controller and broker node pools', () => {
+    const objects = synthChart((chart) => kafkaFixture(chart));
+
+    const kafka = findObject(objects, 'Kafka', 'meshrag', 'kafka');
+    expect(kafka.apiVersion).toBe('kafka.strimzi.io/v1');
+    expect(kafka.spec.kafka.version).toBe('4.3.1');
+    expect(kafka.spec.zookeeper).toBeUndefined();
+    const controller = findObject(objects, 'KafkaNodePool', 'controller', 'kafka');
+    const broker = findObject(objects, 'KafkaNodePool', 'broker', 'kafka');
+    expect(controller.metadata.labels).toEqual({ 'strimzi.io/cluster': 'meshrag' });
+    expect(controller.spec.roles).toEqual(['controller']);
+    expect(broker.spec.roles).toEqual(['broker']);
+    expect(broker.spec.replicas).toBe(3);
+    expect(broker.spec.storage.volumes[0]).toMatchObject({
+      type: 'persistent-claim',
+      size: '100Gi',
+      kraftMetadata: 'shared',
+    });
+    for (const o of objects) expect(validateManifest(o)).toEqual([]);
+  });
+
+  it('serves clients only on a TLS listener with tls authentication and simple authorization', () => {
+    const objects = synthChart((chart) => kafkaFixture(chart));
+
+    const spec = findObject(objects, 'Kafka', 'meshrag').spec;
+    expect(spec.kafka.listeners).toHaveLength(1);
+    expect(spec.kafka.listeners[0]).toMatchObject({
+      name: 'tls',
+      port: 9093,
+      type: 'internal',
+      tls: true,
+      authentication: { type: 'tls' },
+    });
+    expect(spec.kafka.authorization).toEqual({ type: 'simple' });
+    expect(spec.entityOperator.topicOperator).toEqual({});
+    expect(spec.entityOperator.userOperator).toEqual({ watchedNamespace: 'apps' });
+  });
+
+  it('sets replication defaults from its props', () => {
+    const objects = synthChart((chart) => kafkaFixture(chart));
+
+    expect(findObject(objects, 'Kafka', 'meshrag').spec.kafka.config).toEqual({
+      'auto.create.topics.enable': false,
+      'default.replication.factor': 3,
+      'min.insync.replicas': 2,
+      'offsets.topic.replication.factor': 3,
+      'transaction.state.log.replication.factor': 3,
+      'transaction.state.log.min.isr': 2,
+    });
+  });
+
+  it('keeps brokers, controllers and the entity operator out of the mesh', () => {
+    const objects = synthChart((chart) => kafkaFixture(chart));
+
+    const kafka = findObject(objects, 'Kafka', 'meshrag');
+    const templates = [
+      kafka.spec.kafka.template.pod.metadata,
+      kafka.spec.entityOperator.template.pod.metadata,
+      findObject(objects, 'KafkaNodePool', 'broker').spec.template.pod.metadata,
+      findObject(objects, 'KafkaNodePool', 'controller').spec.template.pod.metadata,
+    ];
+    for (const metadata of templates) {
+      expect(metadata.labels['sidecar.istio.io/inject']).toBe('false');
+      expect(metadata.annotations['sidecar.istio.io/inject']).toBe('false');
+    }
+  });
+
+  it('lets no pod reach the listener until a client is allowed', () => {
+    const objects = synthChart((chart) => kafkaFixture(chart));
+
+    const peers = findObject(objects, 'Kafka', 'meshrag').spec.kafka.listeners[0]
+      .networkPolicyPeers;
+    expect(peers).toEqual([
+      { podSelector: { matchLabels: { 'meshrag.io/kafka-client': 'none-granted' } } },
+    ]);
+  });
+
+  it('opens the listener to an allowed client: Strimzi peers, broker ingress and client egress', () => {
+    const objects = synthChart((chart) => {
+      const { apps, kafka } = kafkaFixture(chart);
+      const client = new MeshIdentity(chart, 'Client', { namespace: apps, name: 'reader' });
+      kafka.allowClient(client);
+      kafka.allowClient(client);
+    });
+
+    const peer = {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'apps' } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'reader' } },
+    };
+    expect(
+      findObject(objects, 'Kafka', 'meshrag').spec.kafka.listeners[0].networkPolicyPeers,
+    ).toEqual([peer]);
+    const ingress = findObject(objects, 'NetworkPolicy', 'meshrag-kafka-from-reader-9093', 'kafka');
+    expect(ingress.spec.podSelector.matchLabels).toEqual({
+      'strimzi.io/cluster': 'meshrag',
+      'strimzi.io/broker-role': 'true',
+    });
+    expect(ingress.spec.ingress).toEqual([
+      { from: [peer], ports: [{ protocol: 'TCP', port: 9093 }] },
+    ]);
+    expect(
+      findObject(objects, 'NetworkPolicy', 'reader-to-meshrag-kafka-9093', 'apps').spec.policyTypes,
+    ).toEqual(['Egress']);
+  });
+
+  it('derives the bootstrap address and CA secret from its name and namespace', () => {
+    synthChart((chart) => {
+      const { kafka } = kafkaFixture(chart, { name: 'events' });
+      expect(kafka.bootstrapServers).toBe('events-kafka-bootstrap.kafka.svc:9093');
+      expect(kafka.clusterCaSecretName).toBe('events-cluster-ca-cert');
+    });
+  });
+
+  it('fails when min.insync.replicas is not below the replication factor', () => {
+    expect(() => synthChart((chart) => kafkaFixture(chart, { minInsyncReplicas: 3 }))).toThrow(
+      /min.insync.replicas \(3\) must be below the replica count \(3\)/,
+    );
+  });
+
+  it('fails when the replication factor exceeds the brokers', () => {
+    expect(() =>
+      synthChart((chart) => kafkaFixture(chart, { defaultReplicationFactor: 4 })),
+    ).toThrow(/default.replication.factor must be a whole number between 1 and 3, got 4/);
+  });
+
+  it('fails when the version is not Kafka 4.3.x', () => {
+    for (const version of ['3.9.0', '4.2.0', '4.3']) {
+      expect(() => synthChart((chart) => kafkaFixture(chart, { version }))).toThrow(
+        /not a Kafka 4.3.x release/,
+      );
+    }
+  });
+
+  it('fails when the brokers would get sidecars', () => {
+    expect(() =>
+      synthChart((chart) => {
+        const apps = new MeshNamespace(chart, 'Apps', { name: 'apps' });
+        new KafkaCluster(chart, 'Kafka', {
+          namespace: apps,
+          userNamespace: apps,
+          controllers: { replicas: 1, storageSize: '1Gi' },
+          brokers: { replicas: 1, storageSize: '1Gi' },
+        });
+      }),
+    ).toThrow(/injects Istio sidecars, which Strimzi does not support/);
+  });
+
+  it('fails when a pool is empty, its storage is not a quantity, or the name is invalid', () => {
+    expect(() =>
+      synthChart((chart) => kafkaFixture(chart, { brokers: { replicas: 0, storageSize: '1Gi' } })),
+    ).toThrow(/brokers.replicas must be a whole number >= 1, got 0/);
+    expect(() =>
+      synthChart((chart) =>
+        kafkaFixture(chart, { controllers: { replicas: 1, storageSize: '10GB' } }),
+      ),
+    ).toThrow(/storageSize '10GB' must be a quantity/);
+    expect(() => synthChart((chart) => kafkaFixture(chart, { name: 'My_Kafka' }))).toThrow(
+      /Kafka cluster name 'My_Kafka'/,
+    );
+  });
+
+  it('fails when node resources request more than their limit', () => {
+    expect(() =>
+      synthChart((chart) =>
+        kafkaFixture(chart, {
+          brokers: {
+            replicas: 3,
+            storageSize: '1Gi',
+            resources: { cpuRequestMillis: 100, memoryRequestMiB: 2048, memoryLimitMiB: 1024 },
+          },
+        }),
+      ),
+    ).toThrow(/memoryLimitMiB must be a whole number >= 2048/);
+  });
+});

@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import { collectGrants } from '../../../../components/grants/grant.js';
+import { KafkaClientUser } from '../../../../components/kafka/kafka-client-user.js';
+import { KafkaTopic, type KafkaTopicProps } from '../../../../components/kafka/kafka-topic.js';
+import { MeshIdentity } from '../../../../components/mesh/mesh-identity.js';
+import { asKafkaClient, kafkaFixture } from '../../../helpers/kafka-fixture.js';
+import { validateManifest } from '../../../helpers/manifest-schemas.js';
+import { findObject, synthChart } from '../../../helpers/synth-chart.js';
+
+const settings = { partitions: 12, replicas: 3, retentionMs: 604_800_000, minInsyncReplicas: 2 };
+
+describe('KafkaTopic', () => {
+  it('is a KafkaTopic for the cluster with partitions, replicas, retention and min ISR', () => {
+    const objects = synthChart((chart) => {
+      const { kafka } = kafkaFixture(chart);
+      new KafkaTopic(chart, 'Topic', {
+        cluster: kafka,
+        topicName: 'documents.parsed',
+        ...settings,
+      });
+    });
+
+    const topic = findObject(objects, 'KafkaTopic', 'documents.parsed', 'kafka');
+    expect(topic.metadata.labels).toEqual({ 'strimzi.io/cluster': 'meshrag' });
+    expect(topic.spec).toEqual({
+      partitions: 12,
+      replicas: 3,
+      config: { 'retention.ms': 604_800_000, 'min.insync.replicas': 2 },
+    });
+    expect(validateManifest(topic)).toEqual([]);
+  });
+
+  it('grants consume as Read and Describe on the topic and Read on the group, and records it', () => {
+    const objects = synthChart((chart) => {
+      const { apps, kafka } = kafkaFixture(chart);
+      const topic = new KafkaTopic(chart, 'Topic', {
+        cluster: kafka,
+        topicName: 'documents.parsed',
+        ...settings,
+      });
+      const identity = new MeshIdentity(chart, 'Id', { namespace: apps, name: 'reader' });
+      const kafkaUser = new KafkaClientUser(chart, 'User', { cluster: kafka, identity });
+      topic.grantConsume(asKafkaClient(identity, kafkaUser), {
+        group: 'readers',
+      });
+      expect(collectGrants(chart)).toEqual([
+        {
+          kind: 'kafka',
+          grantee: 'cluster.local/ns/apps/sa/reader',
+          kafkaUser: 'reader',
+          cluster: 'meshrag',
+          topic: 'documents.parsed',
+          operations: ['Describe', 'Read'],
+          group: 'readers',
+        },
+      ]);
+    });
+
+    const user = findObject(objects, 'KafkaUser', 'reader', 'apps');
+    expect(user.spec.authorization.acls).toEqual([
+      {
+        resource: { type: 'topic', name: 'documents.parsed', patternType: 'literal' },
+        operations: ['Describe', 'Read'],
+        host: '*',
+      },
+      {
+        resource: { type: 'group', name: 'readers', patternType: 'literal' },
+        operations: ['Read'],
+        host: '*',
+      },
+    ]);
+    expect(
+      findObject(objects, 'NetworkPolicy', 'meshrag-kafka-from-reader-9093', 'kafka'),
+    ).toBeDefined();
+    expect(validateManifest(user)).toEqual([]);
+  });
+
+  it('grants produce as Write and Describe on the topic, without a group', () => {
+    const objects = synthChart((chart) => {
+      const { apps, kafka } = kafkaFixture(chart);
+      const topic = new KafkaTopic(chart, 'Topic', {
+        cluster: kafka,
+        topicName: 'chunks.embedded',
+        ...settings,
+      });
+      const identity = new MeshIdentity(chart, 'Id', { namespace: apps, name: 'writer' });
+      const kafkaUser = new KafkaClientUser(chart, 'User', { cluster: kafka, identity });
+      topic.grantProduce(asKafkaClient(identity, kafkaUser));
+      expect(collectGrants(chart)[0]).not.toHaveProperty('group');
+    });
+
+    expect(findObject(objects, 'KafkaUser', 'writer').spec.authorization.acls).toEqual([
+      {
+        resource: { type: 'topic', name: 'chunks.embedded', patternType: 'literal' },
+        operations: ['Describe', 'Write'],
+        host: '*',
+      },
+    ]);
+  });
+
+  const failing: [string, Partial<KafkaTopicProps>, RegExp][] = [
+    ['partitions < 1', { partitions: 0 }, /partitions must be a whole number >= 1, got 0/],
+    [
+      'replicas exceed the brokers',
+      { replicas: 4, minInsyncReplicas: 2 },
+      /replicas must be a whole number between 1 and 3, got 4/,
+    ],
+    [
+      'min.insync.replicas >= replicas',
+      { minInsyncReplicas: 3 },
+      /min.insync.replicas \(3\) must be below the replica count \(3\)/,
+    ],
+    [
+      'min.insync.replicas > replicas with one replica',
+      { replicas: 1, minInsyncReplicas: 2 },
+      /min.insync.replicas \(2\)/,
+    ],
+    [
+      'retention.ms is not positive',
+      { retentionMs: 0 },
+      /retention.ms must be a whole number >= 1/,
+    ],
+    [
+      'the name is not a DNS-1123 subdomain',
+      { topicName: 'Documents_Parsed' },
+      /KafkaTopic name 'Documents_Parsed'/,
+    ],
+  ];
+  for (const [what, override, error] of failing) {
+    it(`fails when ${what}`, () => {
+      expect(() =>
+        synthChart((chart) => {
+          const { kafka } = kafkaFixture(chart);
+          new KafkaTopic(chart, 'Topic', {
+            cluster: kafka,
+            topicName: 'documents.parsed',
+            ...settings,
+            ...override,
+          });
+        }),
+      ).toThrow(error);
+    });
+  }
+
+  it('accepts one replica with min ISR 1 (dev)', () => {
+    expect(() =>
+      synthChart((chart) => {
+        const { kafka } = kafkaFixture(chart);
+        new KafkaTopic(chart, 'Topic', {
+          cluster: kafka,
+          topicName: 't',
+          ...settings,
+          replicas: 1,
+          minInsyncReplicas: 1,
+        });
+      }),
+    ).not.toThrow();
+  });
+
+  it('fails when the consumer group name is not a Kafka group id', () => {
+    expect(() =>
+      synthChart((chart) => {
+        const { apps, kafka } = kafkaFixture(chart);
+        const topic = new KafkaTopic(chart, 'Topic', {
+          cluster: kafka,
+          topicName: 't',
+          ...settings,
+        });
+        const identity = new MeshIdentity(chart, 'Id', { namespace: apps, name: 'reader' });
+        const kafkaUser = new KafkaClientUser(chart, 'User', { cluster: kafka, identity });
+        topic.grantConsume(asKafkaClient(identity, kafkaUser), {
+          group: 'bad group',
+        });
+      }),
+    ).toThrow(/consumer group 'bad group'/);
+  });
+});
