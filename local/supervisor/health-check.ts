@@ -54,19 +54,47 @@ async function kafkaProbe(
   const [host = '127.0.0.1', port = '0'] = bootstrap.split(':');
   // kafkajs logs refused connections as errors; only ask it once the port is open.
   await tcpProbe(host, Number(port), timeoutMs);
-  const admin = createKafka({
+  const kafka = createKafka({
     brokers: [bootstrap],
     clientId: 'meshrag-health',
     logLevel: 'NOTHING',
-  }).admin({ retry: { retries: 0 } });
+  });
+  const admin = kafka.admin({ retry: { retries: 0 } });
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
     const brokers = cluster.brokers.length;
-    return {
-      healthy: brokers === expectedBrokers && cluster.controller !== null,
-      detail: `${brokers}/${expectedBrokers} brokers, controller ${String(cluster.controller)}`,
-    };
+    const detail = `${brokers}/${expectedBrokers} brokers, controller ${String(cluster.controller)}`;
+    if (brokers !== expectedBrokers || cluster.controller === null) {
+      return { healthy: false, detail };
+    }
+    // Consumer groups need the group coordinator (__consumer_offsets created and loaded) and
+    // idempotent producers a producer id block from the controller; both come a moment after
+    // the broker registers. Asking for both makes "ready" mean ready for our clients.
+    try {
+      await admin.describeGroups(['meshrag-health']);
+    } catch (error) {
+      return {
+        healthy: false,
+        detail: `${detail}; group coordinator not ready: ${(error as Error).message}`,
+      };
+    }
+    // kafkajs refuses an idempotent producer without retries; one quick retry keeps the probe short.
+    const producer = kafka.producer({
+      idempotent: true,
+      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 300 },
+    });
+    try {
+      await producer.connect();
+    } catch (error) {
+      return {
+        healthy: false,
+        detail: `${detail}; producer ids not ready: ${(error as Error).message}`,
+      };
+    } finally {
+      await producer.disconnect().catch(() => undefined);
+    }
+    return { healthy: true, detail };
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

@@ -126,13 +126,15 @@ export async function startServices(
   try {
     for (const [waveIndex, wave] of waves.entries()) {
       const toWait: { definition: ServiceDefinition; record: ServiceRecord; fresh: boolean }[] = [];
+      const toStart = wave.filter((d) => !state.services.some((s) => s.name === d.name));
+      // Check every port of the wave before spawning anything, so a clash starts nothing.
+      for (const definition of toStart) await assertPortsFree(definition);
       for (const definition of wave) {
         const running = state.services.find((s) => s.name === definition.name);
         if (running) {
           toWait.push({ definition, record: running, fresh: false });
           continue;
         }
-        await assertPortsFree(definition);
         await definition.prepare?.();
         const record = await spawnService(definition, waveIndex, options);
         started.push(record);
