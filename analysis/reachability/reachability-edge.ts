@@ -17,7 +17,13 @@ export type EdgeSource =
 export interface WorkloadPortRef {
   readonly namespace: string;
   readonly workload: string;
+  /** Container port; 0 stands for any port the pods do not declare (shown as `*`). */
   readonly port: number;
+}
+
+/** `8080`, or `*` for the undeclared-port stand-in. */
+export function portLabel(port: number): string {
+  return port === 0 ? ANY : String(port);
 }
 
 /** Any method or path; also stands for "methods/paths no policy names". */
@@ -59,7 +65,7 @@ export function targetKey(edge: ReachabilityEdge): string {
   switch (edge.kind) {
     case 'http':
     case 'tcp':
-      return `${edge.target.namespace}/${edge.target.workload}:${edge.target.port}`;
+      return `${edge.target.namespace}/${edge.target.workload}:${portLabel(edge.target.port)}`;
     case 'kafka':
       return `kafka:${edge.cluster}`;
   }

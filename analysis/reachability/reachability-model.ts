@@ -30,7 +30,14 @@ export const SIDECAR_INJECT = 'sidecar.istio.io/inject';
 /** How the mesh treats a port: `http` covers HTTP/1.1, HTTP/2 and gRPC; `unknown` means Istio sniffs. */
 export type PortProtocol = 'http' | 'tcp' | 'unknown';
 
+/**
+ * Stands for every port the pods do not declare: containers may listen on any port, and a
+ * rule without `ports` opens them all. Edges show it as `:*`.
+ */
+export const UNDECLARED_PORT = 0;
+
 export interface WorkloadPort {
+  /** Container port, or {@link UNDECLARED_PORT}. */
   readonly port: number;
   /** Container port name, when it has one. */
   readonly name?: string;
@@ -198,10 +205,13 @@ export function buildReachabilityModel(objects: readonly ManifestObject[]): Reac
       serviceAccount,
       principal: meshPrincipal(namespace, serviceAccount),
       meshed: isMeshed(namespaceLabels(namespace), labels, asLabels(podMeta.annotations)),
-      ports: containerPorts.map((port) => ({
-        ...port,
-        protocol: portProtocol(namespace, labels, port, services, warnings, object.metadata.name),
-      })),
+      ports: [
+        ...containerPorts.map((port) => ({
+          ...port,
+          protocol: portProtocol(namespace, labels, port, services, warnings, object.metadata.name),
+        })),
+        { port: UNDECLARED_PORT, protocol: 'unknown' as const },
+      ],
       secrets: readSecretNames(podSpec),
     });
   }
@@ -495,8 +505,9 @@ function readKafka(
       ...(broker ? listeners.map((l) => ({ port: l.port, name: `tcp-${l.name}` })) : []),
       ...(metricsEnabled ? [{ port: METRICS_PORT, name: 'tcp-prometheus' }] : []),
     ]
-      .map((p) => ({ ...p, protocol: 'tcp' as const }))
-      .sort((a, b) => a.port - b.port);
+      .map((p): WorkloadPort => ({ ...p, protocol: 'tcp' }))
+      .sort((a, b) => a.port - b.port)
+      .concat([{ port: UNDECLARED_PORT, protocol: 'tcp' }]);
     const meshed = isMeshed(namespaceLabels, labels, annotations);
     if (meshed) {
       warnings.push(

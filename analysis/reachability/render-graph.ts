@@ -3,7 +3,13 @@
  * (Graphviz DOT laid out and drawn by @viz-js/viz, the WebAssembly build of Graphviz).
  */
 import { instance } from '@viz-js/viz';
-import { ANY, type ReachabilityEdge, sourceKey, targetKey } from './reachability-edge.js';
+import {
+  ANY,
+  portLabel,
+  type ReachabilityEdge,
+  sourceKey,
+  targetKey,
+} from './reachability-edge.js';
 import type { Workload } from './reachability-model.js';
 
 export type GraphFormat = 'json' | 'mermaid' | 'svg';
@@ -110,9 +116,9 @@ export function graphLinks(input: GraphInput): { nodes: GraphNode[]; links: Grap
 function edgeLabel(edge: ReachabilityEdge): string {
   switch (edge.kind) {
     case 'http':
-      return `:${edge.target.port} ${edge.method === ANY ? 'any method' : edge.method} ${edge.path === ANY ? 'any path' : edge.path}`;
+      return `:${portLabel(edge.target.port)} ${edge.method === ANY ? 'any method' : edge.method} ${edge.path === ANY ? 'any path' : edge.path}`;
     case 'tcp':
-      return `:${edge.target.port} tcp`;
+      return `:${portLabel(edge.target.port)} tcp`;
     case 'kafka':
       return `${edge.resourceType} ${edge.resource === ANY ? '(any unlisted)' : edge.resource}: ${edge.operation}`;
   }
