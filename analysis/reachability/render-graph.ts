@@ -180,12 +180,34 @@ export function toDot(input: GraphInput): string {
   };
   const lines = [
     'digraph reachability {',
-    `  label=${quote(input.title)}; labelloc=t; fontname="Helvetica"; rankdir=LR;`,
+    `  label=${quote(input.title)}; labelloc=t; fontname="Helvetica"; rankdir=LR; ranksep=1.2; nodesep=0.4;`,
     '  node [fontname="Helvetica", fontsize=11];',
     '  edge [fontname="Helvetica", fontsize=9];',
   ];
-  for (const node of nodes)
-    lines.push(`  ${quote(node.id)} [label=${quote(node.label)}, ${attributes[node.shape]}];`);
+  // Workloads (and Kafka clusters) are boxed by namespace; identities outside the manifests
+  // and the unknown source stand apart.
+  const namespaceOf = (node: GraphNode): string | undefined =>
+    node.shape === 'workload'
+      ? node.id.split('/')[0]
+      : node.shape === 'kafka'
+        ? node.id.split(':')[1]?.split('/')[0]
+        : undefined;
+  const namespaces = [
+    ...new Set(nodes.map(namespaceOf).filter((n): n is string => n !== undefined)),
+  ].sort();
+  const nodeLine = (node: GraphNode): string =>
+    `${quote(node.id)} [label=${quote(node.label)}, ${attributes[node.shape]}];`;
+  namespaces.forEach((namespace, index) => {
+    lines.push(
+      `  subgraph cluster_${index} {`,
+      `    label=${quote(`namespace ${namespace}`)}; style="dashed"; color="#9aa0a6";`,
+    );
+    for (const node of nodes.filter((n) => namespaceOf(n) === namespace))
+      lines.push(`    ${nodeLine(node)}`);
+    lines.push('  }');
+  });
+  for (const node of nodes.filter((n) => namespaceOf(n) === undefined))
+    lines.push(`  ${nodeLine(node)}`);
   for (const link of links) {
     // `\l` left-aligns each label line in Graphviz.
     const label = link.lines
