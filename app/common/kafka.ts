@@ -3,7 +3,7 @@
  * everything else imports these factories and types, never `kafkajs` directly: swapping the
  * client means rewriting this module only.
  */
-import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import { type Admin, Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 
 export type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, Producer } from 'kafkajs';
 
@@ -37,4 +37,35 @@ export function createKafka(options: KafkaConnectionOptions): Kafka {
     ...(options.tls ? { ssl: { ...options.tls } } : {}),
   };
   return new Kafka(config);
+}
+
+export interface EnsureTopicsOptions {
+  /** @default 3 */
+  readonly numPartitions?: number;
+  /** @default 1 - the local single broker */
+  readonly replicationFactor?: number;
+}
+
+/**
+ * Creates the topics that do not exist yet (existing ones are left as they are). For the local
+ * runtime and tests; in a cluster the topics are Strimzi `KafkaTopic` resources.
+ * @returns the names it created
+ */
+export async function ensureTopics(
+  admin: Admin,
+  topics: readonly string[],
+  options: EnsureTopicsOptions = {},
+): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((topic) => !existing.has(topic));
+  if (missing.length === 0) return [];
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: missing.map((topic) => ({
+      topic,
+      numPartitions: options.numPartitions ?? 3,
+      replicationFactor: options.replicationFactor ?? 1,
+    })),
+  });
+  return missing;
 }

@@ -4,7 +4,7 @@
  * sources with tsx, configured through the same environment variables as their images.
  */
 import { join } from 'node:path';
-import { ensureTopics, createKafka } from '../../app/common/kafka.js';
+import { createKafka, ensureTopics } from '../../app/common/kafka.js';
 import { allLifecycleTopics } from '../../app/common/topics.js';
 import { REPO_ROOT } from '../cache-paths.js';
 import type { LocalServicesContext } from '../local-services.js';

@@ -43,6 +43,11 @@ export const ConsumerConfigSchema = Type.Object(
     maxAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),
     /** Partitions processed at once (kafkajs partitionsConsumedConcurrently). @default 3 */
     partitionsConsumedConcurrently: Type.Integer({ minimum: 1, maximum: 64, default: 3 }),
+    /**
+     * Kafka group session timeout: how long a dead consumer keeps its partitions before the
+     * group gives them to others. @default 30000 (kafkajs default)
+     */
+    sessionTimeoutMs: Type.Integer({ minimum: 6_000, maximum: 300_000, default: 30_000 }),
     /** How long a partition stays paused after the embedder said 429/503. @default 1000 */
     backpressurePauseMs: Type.Integer({ minimum: 10, default: 1_000 }),
     /** Port of /health and /metrics. @default 9464 - 0 picks a free port */
@@ -51,9 +56,15 @@ export const ConsumerConfigSchema = Type.Object(
     httpHost: Type.String({ minLength: 1, default: '127.0.0.1' }),
     /** @default 'info' */
     logLevel: Type.Union(
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
-        Type.Literal(level),
-      ),
+      [
+        Type.Literal('fatal'),
+        Type.Literal('error'),
+        Type.Literal('warn'),
+        Type.Literal('info'),
+        Type.Literal('debug'),
+        Type.Literal('trace'),
+        Type.Literal('silent'),
+      ],
       { default: 'info' },
     ),
   },

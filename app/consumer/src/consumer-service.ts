@@ -68,6 +68,7 @@ export async function startConsumerService(
     logger,
     metrics,
     partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+    sessionTimeoutMs: config.sessionTimeoutMs,
     backpressurePauseMs: config.backpressurePauseMs,
     pipeline: (sink) =>
       new DocumentPipeline(

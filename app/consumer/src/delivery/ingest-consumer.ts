@@ -30,6 +30,8 @@ export interface IngestConsumerOptions {
   readonly groupId?: string;
   /** @default 3 */
   readonly partitionsConsumedConcurrently?: number;
+  /** @default 30_000 */
+  readonly sessionTimeoutMs?: number;
   /**
    * Pause after backpressure when the dependency gave no Retry-After; doubles (with jitter)
    * while it persists, up to 30 s.
@@ -61,6 +63,8 @@ export class IngestConsumer {
       groupId: options.groupId ?? 'meshrag-ingest',
       // Large documents are fine, but a fetch should not pull more than a few groups at once.
       maxBytesPerPartition: 4 * 1024 * 1024,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
       retry: { retries: 10 },
     });
     this.producer = options.kafka.producer({ allowAutoTopicCreation: false });
