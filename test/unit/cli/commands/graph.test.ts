@@ -1,8 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { graphStack, readManifests } from '../../../../cli/commands/graph.js';
+import { renderFiles } from '../../../../cli/commands/render.js';
 import { renderStack } from '../../../../components/render/render-stack.js';
 import { toYaml } from '../../../../components/render/to-yaml.js';
 
@@ -30,6 +31,18 @@ describe('meshrag graph', () => {
     expect((JSON.parse(fromFile.output) as { edges: unknown[] }).edges).toHaveLength(
       rendered.report.edges.length,
     );
+  });
+
+  it('analyses a `meshrag render --out` folder (one file per object) with the same result', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meshrag-graph-'));
+    dirs.push(dir);
+    for (const [path, content] of renderFiles(renderStack('prod').objects)) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), content);
+    }
+    const fromFolder = await graphStack('prod', 'mermaid', await readManifests(dir));
+    expect(fromFolder.output).toBe((await graphStack('prod', 'mermaid')).output);
+    expect(fromFolder.diff).toEqual({ missing: [], extra: [] });
   });
 
   it('fails when the manifests read back are broken: the diff names the extra edge', async () => {
