@@ -36,6 +36,19 @@ describe('OnnxModel', () => {
     }
   });
 
+  it('gives the same vectors when maxRunTokens splits a batch into several runs', async () => {
+    const small = await OnnxModel.load(join(findModelDir(), 'model.onnx'), { maxRunTokens: 32 });
+    const sequences = ['one two three', 'four five six seven', 'eight', 'nine ten'].map((text) =>
+      tokenizer.encode(text, { truncate: true }),
+    );
+    const split = await small.embed(sequences);
+    const whole = await model.embed(sequences);
+    split.forEach((vector, i) => {
+      expect(cosine(vector, whole[i] as Float32Array)).toBeGreaterThan(0.99999);
+    });
+    await small.close();
+  });
+
   it('reads the output width from the graph', () => {
     expect(model.info).toMatchObject({
       dimensions: 384,

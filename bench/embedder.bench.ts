@@ -1,0 +1,337 @@
+/**
+ * `npm run bench:embedder`: the embedder's throughput and latency, side by side in one run on
+ * the same machine and the same onnxruntime thread count:
+ *   1. the bare model path in-process (tokenizer + session + pooling, no HTTP, no queue),
+ *      batch 32, and batch 1 (the ceiling batching can reach on this CPU is their ratio);
+ *   2. the HTTP service (`app/embedder/src/main.ts`) with one client sending 32 texts a request;
+ *   3. the HTTP service under 32 concurrent clients sending one text each;
+ *   4. the seed design's naive server (`naive-embedder-server.ts`) under the same 32 clients.
+ * Texts are generated sentences of 40-80 tokens. Writes the "Embedder" section of
+ * docs/benchmarks.md and ends with one summary line. `--cpu-prof` also profiles the service
+ * during the concurrent run and prints where each thread's time goes.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Pool } from 'undici';
+import { l2Normalize } from '../app/embedder/src/backend/mean-pooling.js';
+import { OnnxModel } from '../app/embedder/src/backend/onnx-model.js';
+import { availableCpus } from '../app/embedder/src/config.js';
+import { EmbeddingTokenizer } from '../app/embedder/src/tokenization/embedding-tokenizer.js';
+import { findModelDir } from '../test/helpers/model-dir.js';
+
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8000);
+const WARMUP_MS = 1500;
+const BATCH = 32;
+const CLIENTS = 32;
+const profile = process.argv.includes('--cpu-prof');
+
+interface Row {
+  readonly scenario: string;
+  readonly textsPerSecond: number;
+  readonly p50Ms?: number;
+  readonly p99Ms?: number;
+  readonly note: string;
+}
+
+// ---- texts: deterministic sentences of 40-80 tokens -------------------------------------
+const WORDS = (
+  'the a service cluster kafka broker partition document chunk embedding vector model query ' +
+  'retrieval index latency throughput batch request response queue worker thread network policy ' +
+  'identity mesh sidecar certificate rotation operator node pool replica leader follower offset ' +
+  'consumer producer topic schema envelope version error retry backoff deadline timeout budget ' +
+  'engineer reviewer newcomer platform security zero trust authorization authentication mutual ' +
+  'quickly slowly reliably carefully eventually while because although after before during ' +
+  'runs stores sends reads writes checks commits rejects accepts measures improves reduces'
+).split(' ');
+
+function sentences(tokenizer: EmbeddingTokenizer, count: number): string[] {
+  let seed = 42;
+  const random = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const out: string[] = [];
+  while (out.length < count) {
+    const words = Array.from(
+      { length: 30 + Math.floor(random() * 45) },
+      () => WORDS[Math.floor(random() * WORDS.length)],
+    );
+    const text = `${words.join(' ')}.`;
+    const tokens = tokenizer.encode(text, { truncate: true }).length;
+    if (tokens >= 40 && tokens <= 80) out.push(text.charAt(0).toUpperCase() + text.slice(1));
+  }
+  return out;
+}
+
+// ---- helpers -----------------------------------------------------------------------------
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function timed(durationMs: number, step: () => Promise<number>): Promise<number> {
+  const start = performance.now();
+  let texts = 0;
+  while (performance.now() - start < durationMs) texts += await step();
+  return (texts * 1000) / (performance.now() - start);
+}
+
+async function startProcess(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let url: string | undefined;
+  for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
+    url ??= /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1];
+    if (ready.test(line) && url) return { child, url };
+  }
+  throw new Error(`${args.join(' ')} exited before it was ready`);
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function peakRssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+/** `clients` loops, each sending `perRequest` texts per request for `durationMs`. */
+async function drive(
+  url: string,
+  texts: readonly string[],
+  clients: number,
+  perRequest: number,
+  durationMs: number,
+) {
+  const pool = new Pool(url, { connections: clients, pipelining: 1 });
+  const latencies: number[] = [];
+  let done = 0;
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() - start < durationMs) {
+        const inputs = Array.from({ length: perRequest }, () => texts[next++ % texts.length]);
+        const sent = performance.now();
+        const { statusCode, body } = await pool.request({
+          path: '/embed',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ inputs: perRequest === 1 ? inputs[0] : inputs }),
+        });
+        const vectors = (await body.json()) as number[][];
+        if (statusCode !== 200 || vectors.length !== perRequest)
+          throw new Error(`status ${statusCode}`);
+        latencies.push(performance.now() - sent);
+        done += perRequest;
+      }
+    }),
+  );
+  const elapsed = performance.now() - start;
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  return {
+    textsPerSecond: (done * 1000) / elapsed,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
+}
+
+/** Self time per function of one .cpuprofile, top entries as "name pct%". */
+async function summarizeProfile(path: string, top = 6): Promise<string> {
+  const profileJson = JSON.parse(await readFile(path, 'utf8')) as {
+    nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+    samples: number[];
+  };
+  const names = new Map(
+    profileJson.nodes.map((n) => [
+      n.id,
+      n.callFrame.functionName || `(anonymous ${n.callFrame.url.split('/').slice(-2).join('/')})`,
+    ]),
+  );
+  const counts = new Map<string, number>();
+  for (const id of profileJson.samples) {
+    const name = names.get(id) ?? '?';
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  const total = profileJson.samples.length || 1;
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, n]) => `${name} ${((100 * n) / total).toFixed(1)}%`)
+    .join(', ');
+}
+
+// ---- run ---------------------------------------------------------------------------------
+const modelDir = findModelDir();
+const threads = availableCpus();
+const tokenizer = await EmbeddingTokenizer.load(
+  join(modelDir, 'tokenizer.json'),
+  join(modelDir, 'tokenizer_config.json'),
+  256,
+);
+const texts = sentences(tokenizer, 1024);
+const meanTokens =
+  texts.reduce((sum, t) => sum + tokenizer.encode(t, { truncate: true }).length, 0) / texts.length;
+const rows: Row[] = [];
+const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+log(
+  `model ${modelDir}, ${threads} onnxruntime threads, ${texts.length} texts of 40-80 tokens (mean ${meanTokens.toFixed(1)}), ${DURATION_MS} ms per scenario`,
+);
+
+// 1. bare model path
+{
+  const model = await OnnxModel.load(join(modelDir, 'model.onnx'), { intraOpNumThreads: threads });
+  const run = (batchSize: number) => {
+    let next = 0;
+    return async () => {
+      const batch = Array.from({ length: batchSize }, () => texts[next++ % texts.length] as string);
+      const vectors = await model.embed(batch.map((t) => tokenizer.encode(t, { truncate: true })));
+      vectors.map(l2Normalize);
+      return batchSize;
+    };
+  };
+  await timed(WARMUP_MS, run(BATCH));
+  const bare = await timed(DURATION_MS, run(BATCH));
+  rows.push({
+    scenario: `bare model in-process, batch ${BATCH}`,
+    textsPerSecond: bare,
+    note: 'tokenize + session.run + mean pool + L2, no HTTP, no queue',
+  });
+  log(`bare batch ${BATCH}: ${bare.toFixed(1)} texts/s`);
+  const bare1 = await timed(DURATION_MS / 2, run(1));
+  rows.push({
+    scenario: 'bare model in-process, batch 1',
+    textsPerSecond: bare1,
+    note: 'the per-text cost batching starts from',
+  });
+  log(`bare batch 1: ${bare1.toFixed(1)} texts/s`);
+  await model.close();
+}
+
+// 2 + 3. the service
+const profileDir = profile ? await mkdtemp(join(tmpdir(), 'meshrag-embedder-prof-')) : undefined;
+const service = await startProcess(
+  [
+    '--import',
+    'tsx',
+    ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+    'app/embedder/src/main.ts',
+  ],
+  {
+    MESHRAG_EMBEDDER_MODEL_DIR: modelDir,
+    MESHRAG_EMBEDDER_PORT: '0',
+    MESHRAG_EMBEDDER_INTRA_OP_NUM_THREADS: String(threads),
+    MESHRAG_EMBEDDER_LOG_LEVEL: 'info',
+  },
+  /model loaded/,
+);
+await drive(service.url, texts, 1, BATCH, WARMUP_MS);
+const httpBatch = await drive(service.url, texts, 1, BATCH, DURATION_MS);
+rows.push({
+  scenario: `HTTP service, 1 client x ${BATCH} texts/request`,
+  ...httpBatch,
+  note: 'POST /embed, JSON both ways',
+});
+log(`http batch: ${httpBatch.textsPerSecond.toFixed(1)} texts/s`);
+await drive(service.url, texts, CLIENTS, 1, WARMUP_MS);
+const concurrent = await drive(service.url, texts, CLIENTS, 1, DURATION_MS);
+rows.push({
+  scenario: `HTTP service, ${CLIENTS} clients x 1 text/request`,
+  ...concurrent,
+  note: 'the queue merges concurrent requests into model runs',
+});
+log(
+  `http concurrent: ${concurrent.textsPerSecond.toFixed(1)} texts/s p50 ${concurrent.p50Ms.toFixed(1)} ms p99 ${concurrent.p99Ms.toFixed(1)} ms`,
+);
+const rssMb = await peakRssMb(service.child.pid as number);
+await stopProcess(service.child);
+
+// 4. the naive server
+const naive = await startProcess(
+  ['--import', 'tsx', 'bench/naive-embedder-server.ts', modelDir, '0', String(threads)],
+  {},
+  /listening/,
+);
+await drive(naive.url, texts, CLIENTS, 1, WARMUP_MS);
+const naiveResult = await drive(naive.url, texts, CLIENTS, 1, DURATION_MS);
+rows.push({
+  scenario: `naive server (model run per request), ${CLIENTS} clients x 1 text`,
+  ...naiveResult,
+  note: 'seed design: no queue, run() on the event loop',
+});
+log(`naive concurrent: ${naiveResult.textsPerSecond.toFixed(1)} texts/s`);
+await stopProcess(naive.child);
+
+const ratioHttpVsBare = (rows[2] as Row).textsPerSecond / (rows[0] as Row).textsPerSecond;
+const ratioConcurrentVsNaive = concurrent.textsPerSecond / naiveResult.textsPerSecond;
+const batchingCeiling = (rows[0] as Row).textsPerSecond / (rows[1] as Row).textsPerSecond;
+
+let profileSummary = '';
+if (profileDir) {
+  const files = (await readdir(profileDir)).filter((f) => f.endsWith('.cpuprofile')).sort();
+  for (const file of files)
+    profileSummary += `- \`${file}\`: ${await summarizeProfile(join(profileDir, file))}\n`;
+  log(`profiles in ${profileDir}:\n${profileSummary}`);
+}
+
+// ---- report ------------------------------------------------------------------------------
+const fmt = (n: number | undefined, digits = 1) =>
+  n === undefined || Number.isNaN(n) ? '' : n.toFixed(digits);
+const table = [
+  '| scenario | texts/s | p50 ms | p99 ms | note |',
+  '| --- | ---: | ---: | ---: | --- |',
+  ...rows.map(
+    (r) =>
+      `| ${r.scenario} | ${fmt(r.textsPerSecond)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${r.note} |`,
+  ),
+].join('\n');
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+const section = `## Embedder
+
+Command: \`npm run bench:embedder\` (\`node --import tsx bench/embedder.bench.ts\`; \`-- --cpu-prof\`
+adds a profile of the service). Run ${new Date().toISOString().slice(0, 16)}Z on ${cpu},
+${cpus().length} CPUs shared with other work (expect run-to-run noise of 10-20%), Node
+${process.version}, onnxruntime-node CPU, ${threads} intra-op threads everywhere, int8
+all-MiniLM-L6-v2, ${texts.length} generated texts of 40-80 tokens (mean ${meanTokens.toFixed(1)}),
+${DURATION_MS / 1000} s per scenario after a ${WARMUP_MS / 1000} s warm-up. Clients run in the
+benchmark process (undici); servers are separate processes. No GPU on this machine.
+
+${table}
+
+- ratio_http_vs_bare = ${ratioHttpVsBare.toFixed(3)} (target >= 0.9)
+- ratio_concurrent_vs_naive = ${ratioConcurrentVsNaive.toFixed(3)} (target >= 5)
+- peak RSS of the service = ${rssMb.toFixed(0)} MB (target < 600)
+- batching ceiling on this CPU = bare batch ${BATCH} / bare batch 1 = ${batchingCeiling.toFixed(2)}x
+${profileSummary ? `\nService profile during the concurrent run (self time per thread):\n\n${profileSummary}` : ''}`;
+
+const docPath = 'docs/benchmarks.md';
+const existing = await readFile(docPath, 'utf8').catch(() => '# Benchmarks\n');
+const start = existing.indexOf('## Embedder');
+let updated: string;
+if (start === -1) {
+  updated = `${existing.trimEnd()}\n\n${section}`;
+} else {
+  const nextHeading = existing.indexOf('\n## ', start + 1);
+  updated = `${existing.slice(0, start)}${section}${nextHeading === -1 ? '' : `\n${existing.slice(nextHeading + 1)}`}`;
+}
+await writeFile(docPath, `${updated.trimEnd()}\n`);
+
+console.log(table);
+console.log(
+  `embedder ratio_http_vs_bare=${ratioHttpVsBare.toFixed(3)} ratio_concurrent_vs_naive=${ratioConcurrentVsNaive.toFixed(3)} p50_ms=${concurrent.p50Ms.toFixed(1)} p99_ms=${concurrent.p99Ms.toFixed(1)} rss_mb=${rssMb.toFixed(0)}`,
+);
