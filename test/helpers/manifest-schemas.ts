@@ -7,6 +7,9 @@
  * server prunes (or, with strict field validation, rejects) unknown fields. A typo would pass a
  * plain ajv check and vanish on the cluster, so unknown fields are made errors here, except
  * where a schema says `x-kubernetes-preserve-unknown-fields`.
+ *
+ * The first check of a kind compiles its schema (seconds on a busy machine), so suites that
+ * validate allow 30 s per test.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -66,32 +69,42 @@ function mapValues(o: Json, f: (v: unknown) => unknown): Json {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 }
 
-let crdSchemas: Map<string, Json> | undefined;
-const compiled = new Map<string, ValidateFunction>();
-let ajv: Ajv | undefined;
+const crdSchemas = new Map<string, Json | null>();
+let crdFiles: { readonly path: string; readonly text: string }[] | undefined;
 
-/** `group/version/Kind` → schema, for every served version of every CRD (parsed once). */
-function loadCrdSchemas(): Map<string, Json> {
-  if (crdSchemas !== undefined) return crdSchemas;
-  const map = new Map<string, Json>();
-  const files = readdirSync(CRD_DIR, { recursive: true, encoding: 'utf8' }).filter((f) =>
-    f.endsWith('.yaml'),
-  );
-  for (const file of files.sort()) {
-    for (const doc of parseAllDocuments(readFileSync(join(CRD_DIR, file), 'utf8'))) {
+/**
+ * The schema of one served CRD version, `group/version/Kind`, or null. Only the YAML
+ * documents that mention the kind are parsed (Istio ships every CRD in one large file).
+ */
+function crdSchema(key: string): Json | null {
+  const cached = crdSchemas.get(key);
+  if (cached !== undefined) return cached;
+  crdFiles ??= readdirSync(CRD_DIR, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => ({ path: f, text: readFileSync(join(CRD_DIR, f), 'utf8') }));
+  const kind = key.slice(key.lastIndexOf('/') + 1);
+  const candidates = crdFiles
+    .flatMap((f) => f.text.split(/^---$/m))
+    .filter((doc) => doc.includes(`kind: ${kind}\n`));
+  for (const text of candidates) {
+    for (const doc of parseAllDocuments(text)) {
       const crd = doc.toJS() as Json | null;
       if (crd?.kind !== 'CustomResourceDefinition') continue;
       const spec = crd.spec as { group: string; names: { kind: string }; versions: Json[] };
       for (const version of spec.versions) {
         const schema = (version.schema as Json | undefined)?.openAPIV3Schema as Json | undefined;
         if (version.served !== true || schema === undefined) continue;
-        map.set(`${spec.group}/${version.name as string}/${spec.names.kind}`, schema);
+        crdSchemas.set(`${spec.group}/${version.name as string}/${spec.names.kind}`, schema);
       }
     }
   }
-  crdSchemas = map;
-  return map;
+  if (!crdSchemas.has(key)) crdSchemas.set(key, null);
+  return crdSchemas.get(key) ?? null;
 }
+
+const compiled = new Map<string, ValidateFunction>();
+let ajv: Ajv | undefined;
 
 function newAjv(): Ajv {
   const instance = new Ajv({ strict: false, allErrors: true });
@@ -110,8 +123,8 @@ function newAjv(): Ajv {
 function crdValidator(key: string): ValidateFunction | undefined {
   const cached = compiled.get(key);
   if (cached !== undefined) return cached;
-  const schema = loadCrdSchemas().get(key);
-  if (schema === undefined) return undefined;
+  const schema = crdSchema(key);
+  if (schema === null) return undefined;
   // The API server checks apiVersion, kind and metadata itself; some CRDs (Istio's) do not
   // list them.
   const closed = closeObjects(schema) as Json;
@@ -146,9 +159,4 @@ export function validateManifest(object: ManifestObject): string[] {
   return (validate.errors ?? []).map(
     (e) => `${where}: ${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`,
   );
-}
-
-/** The API versions and kinds the CRD folder defines (served versions only). */
-export function crdKinds(): string[] {
-  return [...loadCrdSchemas().keys()].sort();
 }

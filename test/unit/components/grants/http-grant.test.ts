@@ -27,7 +27,7 @@ const invoke = (api: TestWorkload, client: TestWorkload): HttpGrantProps => ({
   paths: ['/run'],
 });
 
-describe('HttpGrant', () => {
+describe('HttpGrant', { timeout: 30_000 }, () => {
   it('emits an ALLOW policy for the principal with port, methods and paths', () => {
     const objects = synthChart((chart) => {
       const { api, client } = setup(chart);

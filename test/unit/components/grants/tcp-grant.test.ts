@@ -17,7 +17,7 @@ function setup(chart: Chart) {
   return { db, client };
 }
 
-describe('TcpGrant', () => {
+describe('TcpGrant', { timeout: 30_000 }, () => {
   it('emits an ALLOW policy with principals and ports only, plus NetworkPolicies', () => {
     const objects = synthChart((chart) => {
       const { db, client } = setup(chart);

@@ -5,7 +5,7 @@ import { kafkaFixture } from '../../../helpers/kafka-fixture.js';
 import { validateManifest } from '../../../helpers/manifest-schemas.js';
 import { findObject, synthChart } from '../../../helpers/synth-chart.js';
 
-describe('KafkaClientUser', () => {
+describe('KafkaClientUser', { timeout: 30_000 }, () => {
   it('is a tls KafkaUser with simple authorization and no ACLs until granted', () => {
     const objects = synthChart((chart) => {
       const { apps, kafka } = kafkaFixture(chart);

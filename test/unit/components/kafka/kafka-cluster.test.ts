@@ -6,7 +6,7 @@ import { kafkaFixture } from '../../../helpers/kafka-fixture.js';
 import { validateManifest } from '../../../helpers/manifest-schemas.js';
 import { findObject, synthChart } from '../../../helpers/synth-chart.js';
 
-describe('KafkaCluster', () => {
+describe('KafkaCluster', { timeout: 30_000 }, () => {
   it('is a Strimzi v1 Kafka in KRaft mode with controller and broker node pools', () => {
     const objects = synthChart((chart) => kafkaFixture(chart));
 

@@ -9,7 +9,7 @@ import { findObject, synthChart } from '../../../helpers/synth-chart.js';
 
 const settings = { partitions: 12, replicas: 3, retentionMs: 604_800_000, minInsyncReplicas: 2 };
 
-describe('KafkaTopic', () => {
+describe('KafkaTopic', { timeout: 30_000 }, () => {
   it('is a KafkaTopic for the cluster with partitions, replicas, retention and min ISR', () => {
     const objects = synthChart((chart) => {
       const { kafka } = kafkaFixture(chart);

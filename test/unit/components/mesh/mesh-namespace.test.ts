@@ -3,7 +3,7 @@ import { MeshNamespace } from '../../../../components/mesh/mesh-namespace.js';
 import { validateManifest } from '../../../helpers/manifest-schemas.js';
 import { findObject, synthChart } from '../../../helpers/synth-chart.js';
 
-describe('MeshNamespace', () => {
+describe('MeshNamespace', { timeout: 30_000 }, () => {
   it('labels the namespace for injection and starts from allow-nothing and default-deny', () => {
     const objects = synthChart((chart) => new MeshNamespace(chart, 'Ns', { name: 'apps' }));
 

@@ -3,7 +3,7 @@ import { MeshPeerAuthentication } from '../../../../components/mesh/mesh-peer-au
 import { validateManifest } from '../../../helpers/manifest-schemas.js';
 import { findObject, synthChart } from '../../../helpers/synth-chart.js';
 
-describe('MeshPeerAuthentication', () => {
+describe('MeshPeerAuthentication', { timeout: 30_000 }, () => {
   it('sets mesh-wide STRICT mTLS in istio-system', () => {
     const objects = synthChart((chart) => new MeshPeerAuthentication(chart, 'Pa'));
 

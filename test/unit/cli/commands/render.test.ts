@@ -1,0 +1,51 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { renderFiles } from '../../../../cli/commands/render.js';
+import { renderStack } from '../../../../components/render/render-stack.js';
+import { toYaml } from '../../../../components/render/to-yaml.js';
+
+const run = promisify(execFile);
+const bin = join(import.meta.dirname, '../../../../bin/meshrag.mjs');
+
+describe('meshrag render', () => {
+  it('lays out one file per object under its namespace', () => {
+    const files = renderFiles(renderStack('dev').objects);
+    expect(files.get('_cluster/namespace-meshrag.yaml')).toContain('kind: Namespace');
+    expect(files.get('istio-system/peerauthentication-default.yaml')).toContain('mode: STRICT');
+    expect(files.get('kafka/kafka-meshrag.yaml')).toContain('kind: Kafka');
+    expect([...files.keys()].every((p) => /^[a-z_-]+\/[a-z]+-[a-z0-9.-]+\.yaml$/.test(p))).toBe(
+      true,
+    );
+  });
+
+  it('writes the stack to stdout, and the same objects to --out', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'meshrag-render-'));
+    try {
+      const { stdout } = await run(process.execPath, [bin, 'render', '--stack', 'prod']);
+      expect(stdout).toBe(toYaml(renderStack('prod').objects));
+      await run(process.execPath, [bin, 'render', '--stack', 'prod', '--out', out]);
+      const written = await readdir(out, { recursive: true });
+      const yamlFiles = written.filter((f) => f.endsWith('.yaml')).sort();
+      expect(yamlFiles).toEqual([...renderFiles(renderStack('prod').objects).keys()].sort());
+      const docs = parseAllDocuments(stdout).length;
+      expect(yamlFiles).toHaveLength(docs);
+      expect(await readFile(join(out, 'meshrag/deployment-embedder.yaml'), 'utf8')).toContain(
+        'nvidia.com/gpu: 1',
+      );
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it('fails when the stack is unknown', async () => {
+    await expect(run(process.execPath, [bin, 'render', '--stack', 'qa'])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('Allowed choices are dev, staging, prod'),
+    });
+  }, 30_000);
+});

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { ChromaDb, type ChromaDbProps } from '../../../../components/chroma/chroma-db.js';
+import { collectGrants } from '../../../../components/grants/grant.js';
+import { MeshIdentity } from '../../../../components/mesh/mesh-identity.js';
+import { MeshNamespace } from '../../../../components/mesh/mesh-namespace.js';
+import { validateManifest } from '../../../helpers/manifest-schemas.js';
+import { findObject, synthChart } from '../../../helpers/synth-chart.js';
+
+function chroma(
+  props: Partial<ChromaDbProps> = {},
+  build?: (c: ChromaDb, ns: MeshNamespace) => void,
+) {
+  return synthChart((chart) => {
+    const ns = new MeshNamespace(chart, 'Ns', { name: 'apps' });
+    const c = new ChromaDb(chart, 'Chroma', {
+      namespace: ns,
+      image: 'chromadb/chroma:1.0.0',
+      ...props,
+    });
+    build?.(c, ns);
+  });
+}
+
+describe('ChromaDb', { timeout: 30_000 }, () => {
+  it('is a single-replica StatefulSet with its data on a PersistentVolumeClaim', () => {
+    const objects = chroma({ storageGiB: 50, storageClassName: 'gp3' });
+    const sts = findObject(objects, 'StatefulSet', 'chroma', 'apps');
+
+    expect(sts.spec.replicas).toBe(1);
+    expect(sts.spec.serviceName).toBe('chroma');
+    expect(sts.spec.volumeClaimTemplates).toEqual([
+      {
+        metadata: { name: 'data' },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: '50Gi' } },
+          storageClassName: 'gp3',
+        },
+      },
+    ]);
+    const container = sts.spec.template.spec.containers[0];
+    expect(container.volumeMounts).toContainEqual({ mountPath: '/data', name: 'data' });
+    expect(container.args).toEqual([
+      'run',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '8000',
+      '--path',
+      '/data',
+    ]);
+    for (const o of objects) expect(validateManifest(o)).toEqual([]);
+  });
+
+  it('probes /api/v2/heartbeat, serves http-chroma on 8000 and runs restricted', () => {
+    const objects = chroma();
+    const pod = findObject(objects, 'StatefulSet', 'chroma').spec.template.spec;
+    const container = pod.containers[0];
+
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      expect(container[probe].httpGet).toMatchObject({ path: '/api/v2/heartbeat', port: 8000 });
+    }
+    expect(findObject(objects, 'Service', 'chroma').spec.ports).toEqual([
+      { name: 'http-chroma', port: 8000, targetPort: 8000 },
+    ]);
+    expect(container.resources).toEqual({
+      limits: { memory: '2048Mi' },
+      requests: { cpu: '250m', memory: '512Mi' },
+    });
+    expect(container.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+    });
+    expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+    expect(pod.serviceAccountName).toBe('chroma');
+  });
+
+  it('grants read-write as Chroma API methods under /api/v2/', () => {
+    const objects = chroma({}, (c, ns) => {
+      const client = new MeshIdentity(c, 'Client', { namespace: ns, name: 'indexer' });
+      c.grantReadWrite(client);
+      expect(collectGrants(c)).toEqual([
+        {
+          kind: 'http',
+          grantee: 'cluster.local/ns/apps/sa/indexer',
+          target: { namespace: 'apps', workload: 'chroma', port: 8000 },
+          methods: ['GET', 'POST', 'PUT', 'DELETE'],
+          paths: ['/api/v2/*'],
+        },
+      ]);
+    });
+    expect(
+      findObject(objects, 'AuthorizationPolicy', 'chroma-readwrite-indexer').spec.rules[0].to[0]
+        .operation.ports,
+    ).toEqual(['8000']);
+  });
+
+  it('fails when the storage size is not a positive whole number of GiB', () => {
+    expect(() => chroma({ storageGiB: 0 })).toThrow(
+      /storageGiB must be a whole number >= 1, got 0/,
+    );
+    expect(() => chroma({ storageGiB: 1.5 })).toThrow(/storageGiB/);
+  });
+
+  it('fails when the image is not pinned or the name is invalid', () => {
+    expect(() => chroma({ image: 'chromadb/chroma' })).toThrow(
+      /ChromaDb image 'chromadb\/chroma' is not a pinned image reference/,
+    );
+    expect(() => chroma({ name: 'chroma_db' })).toThrow(/ChromaDb name 'chroma_db'/);
+  });
+
+  it('fails when the port is out of range', () => {
+    expect(() => chroma({ port: 70000 })).toThrow(
+      /port http-chroma must be a whole number between 1 and 65535/,
+    );
+  });
+});
