@@ -11,7 +11,7 @@ import {
   effectiveMtlsMode,
   type MeshRequest,
 } from './istio-evaluator.js';
-import { KAFKA_OPERATIONS, kafkaAclAllows } from './kafka-acl-evaluator.js';
+import { KAFKA_OPERATIONS, kafkaAclAllows, openForNoAcl } from './kafka-acl-evaluator.js';
 import { type KnownLabels, matchesLabelSelector } from './label-selector.js';
 import {
   asArray,
@@ -426,6 +426,9 @@ function kafkaEdges(
           }),
       );
 
+    const clusterAcls = model.kafkaUsers
+      .filter((u) => u.cluster === cluster.name && u.namespace === cluster.userNamespace)
+      .flatMap((u) => u.acls);
     for (const user of model.kafkaUsers.filter(
       (u) => u.cluster === cluster.name && u.namespace === cluster.userNamespace,
     )) {
@@ -451,7 +454,7 @@ function kafkaEdges(
         }
         for (const { type, name, display } of resources) {
           for (const operation of KAFKA_OPERATIONS[type]) {
-            if (kafkaAclAllows(cluster, user, type, name, operation, notes)) {
+            if (kafkaAclAllows(cluster, user, type, name, operation, notes, clusterAcls)) {
               edges.push({
                 kind: 'kafka',
                 source: holder.edgeSource,
@@ -466,20 +469,23 @@ function kafkaEdges(
       }
     }
 
-    if (cluster.authorization === undefined) {
-      for (const source of sources) {
-        if (!reachesListener(source, (auth) => auth === undefined)) continue;
-        for (const { type, display } of resources) {
-          for (const operation of KAFKA_OPERATIONS[type]) {
-            edges.push({
-              kind: 'kafka',
-              source: source.edgeSource,
-              cluster: clusterRef,
-              resourceType: type,
-              resource: display,
-              operation,
-            });
-          }
+    // Anyone who reaches an unauthenticated listener acts as ANONYMOUS: it passes where the
+    // cluster authorizes nothing, or where no ACL names the resource and Kafka is told to allow that.
+    for (const source of sources) {
+      if (!reachesListener(source, (auth) => auth === undefined)) continue;
+      for (const { type, name, display } of resources) {
+        const open =
+          cluster.authorization === undefined || openForNoAcl(cluster, clusterAcls, type, name);
+        if (!open) continue;
+        for (const operation of KAFKA_OPERATIONS[type]) {
+          edges.push({
+            kind: 'kafka',
+            source: source.edgeSource,
+            cluster: clusterRef,
+            resourceType: type,
+            resource: display,
+            operation,
+          });
         }
       }
     }

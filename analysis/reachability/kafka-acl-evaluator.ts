@@ -75,6 +75,7 @@ export function kafkaAclAllows(
   name: string,
   operation: string,
   notes: Set<string>,
+  clusterAcls: readonly KafkaAclRule[] = user.acls,
 ): boolean {
   if (cluster.authorization === undefined) return true;
   if (cluster.authorization !== 'simple') {
@@ -106,11 +107,28 @@ export function kafkaAclAllows(
   );
   if (denied) return false;
   const granting = [operation, 'All', ...(IMPLIED_BY[operation] ?? [])];
+  if (openForNoAcl(cluster, clusterAcls, type, name)) return true;
   return acls.some(
     (acl) =>
       acl.type === 'allow' &&
       resourceMatches(acl, type, name) &&
       acl.operations.some((op) => granting.includes(op)) &&
       hostMatches(acl, false),
+  );
+}
+
+/**
+ * With `allow.everyone.if.no.acl.found=true`, a resource that no ACL of any user names is open
+ * to every principal, ANONYMOUS included.
+ */
+export function openForNoAcl(
+  cluster: KafkaCluster,
+  clusterAcls: readonly KafkaAclRule[],
+  type: KafkaResourceType,
+  name: string,
+): boolean {
+  return (
+    cluster.allowEveryoneIfNoAclFound &&
+    !clusterAcls.some((acl) => resourceMatches(acl, type, name))
   );
 }

@@ -81,6 +81,8 @@ export interface KafkaCluster {
   readonly authorization?: string;
   /** Super users (`CN=...` or `User:CN=...`) bypass ACLs. */
   readonly superUsers: readonly string[];
+  /** Kafka's `allow.everyone.if.no.acl.found`: a resource no ACL names is open to everyone. */
+  readonly allowEveryoneIfNoAclFound: boolean;
   /** Names of the broker workloads (node pools with the broker role). */
   readonly brokerWorkloads: readonly string[];
   /** Where the User Operator reads KafkaUsers (`entityOperator.userOperator.watchedNamespace`). */
@@ -568,6 +570,8 @@ function readKafka(
       listeners,
       ...(authorization === undefined ? {} : { authorization }),
       superUsers: asStringArray(authorizationRecord.superUsers),
+      allowEveryoneIfNoAclFound:
+        String(asRecord(kafkaSpec.config)['allow.everyone.if.no.acl.found']) === 'true',
       brokerWorkloads: poolWorkloads
         .filter((w) => w.labels['strimzi.io/broker-role'] === 'true')
         .map((w) => w.name),

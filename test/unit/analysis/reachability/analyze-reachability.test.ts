@@ -518,6 +518,24 @@ describe('Kafka', () => {
     expect(report.notes.join('\n')).toMatch(/cannot open a connection/);
   });
 
+  it('fails when a listener has no authentication and the cluster authorizes nothing: anyone does anything', () => {
+    const open = objects([], { authentication: undefined });
+    const kafkaCr = open.find((o) => o.kind === 'Kafka') as
+      | { spec: { kafka: Record<string, unknown> } }
+      | undefined;
+    if (kafkaCr === undefined) throw new Error('fixture has no Kafka');
+    delete kafkaCr.spec.kafka.authorization;
+    const edges = keys(open);
+    expect(edges).toContain('unknown -> kafka:kafka/events topic:documents.parsed Write');
+    expect(edges).toContain('unknown -> kafka:kafka/events topic:* Delete');
+  });
+
+  it('an unauthenticated listener with simple authorization gives ANONYMOUS nothing', () => {
+    const edges = keys(objects([], { authentication: undefined }));
+    expect(edges.filter((k) => k.startsWith('unknown -> kafka:'))).toEqual([]);
+    expect(edges).toContain('unknown -> kafka/events-brokers:9093 tcp');
+  });
+
   it('keeps traffic among the pods of one Strimzi cluster apart as internal edges', () => {
     const report = analyzeReachability(objects([]));
     expect(report.internalEdges.map(edgeKey)).toContain(

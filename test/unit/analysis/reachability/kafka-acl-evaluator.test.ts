@@ -15,6 +15,7 @@ const cluster = (overrides: Partial<KafkaCluster> = {}): KafkaCluster => ({
   listeners: [],
   authorization: 'simple',
   superUsers: [],
+  allowEveryoneIfNoAclFound: false,
   brokerWorkloads: [],
   userNamespace: 'kafka',
   topicNamespace: 'kafka',
@@ -88,6 +89,18 @@ describe('kafkaAclAllows', () => {
     const { authorization: _, ...open } = cluster();
     expect(kafkaAclAllows(open, u, 'topic', 'x', 'Delete', notes)).toBe(true);
     expect(kafkaAclAllows(cluster(), u, 'topic', 'x', 'Delete', notes)).toBe(false);
+  });
+
+  it('allow.everyone.if.no.acl.found opens only the resources that no ACL of any user names', () => {
+    const open = cluster({ allowEveryoneIfNoAclFound: true });
+    const others = [acl({ name: 'documents.dlq' })];
+    expect(kafkaAclAllows(open, user([]), 'topic', 'unnamed', 'Write', notes, others)).toBe(true);
+    expect(kafkaAclAllows(open, user([]), 'topic', 'documents.dlq', 'Read', notes, others)).toBe(
+      false,
+    );
+    expect(kafkaAclAllows(cluster(), user([]), 'topic', 'unnamed', 'Write', notes, others)).toBe(
+      false,
+    );
   });
 
   it('withImpliedOperations adds Describe and expands All', () => {
