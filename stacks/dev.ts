@@ -16,8 +16,8 @@ export const dev: StackConfig = {
   kafka: {
     clusterName: 'meshrag',
     version: KAFKA_VERSION,
-    controllers: { replicas: 1, storageSize: '5Gi' },
-    brokers: { replicas: 1, storageSize: '10Gi' },
+    controllers: { replicas: 1, storageGiB: 5 },
+    brokers: { replicas: 1, storageGiB: 10 },
     defaultReplicationFactor: 1,
     minInsyncReplicas: 1,
   },

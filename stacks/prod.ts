@@ -20,12 +20,12 @@ export const prod: StackConfig = {
     version: KAFKA_VERSION,
     controllers: {
       replicas: 3,
-      storageSize: '20Gi',
+      storageGiB: 20,
       resources: { cpuRequestMillis: 500, memoryRequestMiB: 1024, memoryLimitMiB: 1024 },
     },
     brokers: {
       replicas: 3,
-      storageSize: '500Gi',
+      storageGiB: 500,
       resources: { cpuRequestMillis: 2000, memoryRequestMiB: 8192, memoryLimitMiB: 8192 },
     },
     defaultReplicationFactor: 3,

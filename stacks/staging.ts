@@ -16,10 +16,10 @@ export const staging: StackConfig = {
   kafka: {
     clusterName: 'meshrag',
     version: KAFKA_VERSION,
-    controllers: { replicas: 3, storageSize: '10Gi' },
+    controllers: { replicas: 3, storageGiB: 10 },
     brokers: {
       replicas: 3,
-      storageSize: '50Gi',
+      storageGiB: 50,
       resources: { cpuRequestMillis: 500, memoryRequestMiB: 2048, memoryLimitMiB: 2048 },
     },
     defaultReplicationFactor: 3,

@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
+import { envVariables } from '../common/env-variables.js';
 import { commonLabels, selectorLabels } from '../common/labels.js';
 import {
   addPodSeccompProfile,
@@ -145,6 +146,8 @@ export class ChromaDb extends Construct implements IMeshWorkload {
           name: 'chroma',
           image: props.image,
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+          // Chroma's anonymous telemetry could not leave the namespace anyway (egress is denied).
+          envVariables: envVariables({ ANONYMIZED_TELEMETRY: 'False' }),
           args: ['run', '--host', '0.0.0.0', '--port', String(this.port), '--path', DATA_PATH],
           ports: [{ name: ChromaDb.PORT_NAME, number: this.port }],
           resources: toContainerResources(resources),

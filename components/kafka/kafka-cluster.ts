@@ -14,8 +14,8 @@ const SUPPORTED_KAFKA_VERSION = /^4\.3\.[0-9]+$/;
 
 export interface KafkaPoolOptions {
   readonly replicas: number;
-  /** Persistent volume size per node, e.g. `100Gi`. */
-  readonly storageSize: string;
+  /** Persistent volume size per node. */
+  readonly storageGiB: number;
   /** @default - the cluster's default storage class */
   readonly storageClass?: string;
   /** @default - Strimzi's defaults */

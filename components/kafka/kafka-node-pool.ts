@@ -18,8 +18,8 @@ export interface KafkaNodePoolProps {
   readonly name: string;
   readonly role: KafkaNodeRole;
   readonly replicas: number;
-  /** Persistent volume size per node, e.g. `100Gi`. */
-  readonly storageSize: string;
+  /** Persistent volume size per node. */
+  readonly storageGiB: number;
   /**
    * Storage class of the volumes.
    * @default - the cluster's default storage class
@@ -46,11 +46,7 @@ export class KafkaNodePool extends Construct {
     super(scope, id);
     validateDns1123Label('KafkaNodePool name', props.name);
     validateInteger(`KafkaNodePool ${props.name} replicas`, props.replicas, 1);
-    if (!/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti)$/.test(props.storageSize)) {
-      throw new Error(
-        `KafkaNodePool ${props.name}: storageSize '${props.storageSize}' must be a quantity such as '100Gi'`,
-      );
-    }
+    validateInteger(`KafkaNodePool ${props.name} storageGiB`, props.storageGiB, 1);
     if (props.resources !== undefined) {
       validateWorkloadResources(`KafkaNodePool ${props.name}`, props.resources);
     }
@@ -75,7 +71,7 @@ export class KafkaNodePool extends Construct {
             {
               id: 0,
               type: 'persistent-claim',
-              size: props.storageSize,
+              size: `${props.storageGiB}Gi`,
               ...(props.storageClass === undefined ? {} : { class: props.storageClass }),
               deleteClaim: false,
               kraftMetadata: 'shared',

@@ -15,8 +15,8 @@ export function kafkaFixture(chart: Chart, overrides: Partial<KafkaClusterProps>
   const kafka = new KafkaCluster(chart, 'Kafka', {
     namespace: kafkaNs,
     userNamespace: apps,
-    controllers: { replicas: 3, storageSize: '10Gi' },
-    brokers: { replicas: 3, storageSize: '100Gi' },
+    controllers: { replicas: 3, storageGiB: 10 },
+    brokers: { replicas: 3, storageGiB: 100 },
     ...overrides,
   });
   return { apps, kafkaNs, kafka };

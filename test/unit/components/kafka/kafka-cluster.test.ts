@@ -147,22 +147,20 @@ describe('KafkaCluster', { timeout: 30_000 }, () => {
         new KafkaCluster(chart, 'Kafka', {
           namespace: apps,
           userNamespace: apps,
-          controllers: { replicas: 1, storageSize: '1Gi' },
-          brokers: { replicas: 1, storageSize: '1Gi' },
+          controllers: { replicas: 1, storageGiB: 1 },
+          brokers: { replicas: 1, storageGiB: 1 },
         });
       }),
     ).toThrow(/injects Istio sidecars, which Strimzi does not support/);
   });
 
-  it('fails when a pool is empty, its storage is not a quantity, or the name is invalid', () => {
+  it('fails when a pool is empty, its storage is not a whole number of GiB, or the name is invalid', () => {
     expect(() =>
-      synthChart((chart) => kafkaFixture(chart, { brokers: { replicas: 0, storageSize: '1Gi' } })),
+      synthChart((chart) => kafkaFixture(chart, { brokers: { replicas: 0, storageGiB: 1 } })),
     ).toThrow(/brokers.replicas must be a whole number >= 1, got 0/);
     expect(() =>
-      synthChart((chart) =>
-        kafkaFixture(chart, { controllers: { replicas: 1, storageSize: '10GB' } }),
-      ),
-    ).toThrow(/storageSize '10GB' must be a quantity/);
+      synthChart((chart) => kafkaFixture(chart, { controllers: { replicas: 1, storageGiB: 0.5 } })),
+    ).toThrow(/KafkaNodePool controller storageGiB must be a whole number >= 1, got 0.5/);
     expect(() => synthChart((chart) => kafkaFixture(chart, { name: 'My_Kafka' }))).toThrow(
       /Kafka cluster name 'My_Kafka'/,
     );
@@ -174,7 +172,7 @@ describe('KafkaCluster', { timeout: 30_000 }, () => {
         kafkaFixture(chart, {
           brokers: {
             replicas: 3,
-            storageSize: '1Gi',
+            storageGiB: 1,
             resources: { cpuRequestMillis: 100, memoryRequestMiB: 2048, memoryLimitMiB: 1024 },
           },
         }),
