@@ -49,10 +49,15 @@ export function compareObjects(a: RenderedObject, b: RenderedObject): number {
   };
   return (
     rank(a) - rank(b) ||
-    a.kind.localeCompare(b.kind, 'en') ||
-    (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '', 'en') ||
-    a.metadata.name.localeCompare(b.metadata.name, 'en')
+    compareStrings(a.kind, b.kind) ||
+    compareStrings(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
+    compareStrings(a.metadata.name, b.metadata.name)
   );
+}
+
+// By UTF-16 code unit, not locale: the order must not depend on the machine's ICU data.
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
