@@ -4,7 +4,7 @@
  * clusters as workloads out of the mesh, and the policy objects. Nothing here knows about the
  * constructs that rendered the manifests.
  */
-import { matchesLabelMap } from './label-selector.js';
+import { matchesLabelMap, matchesLabelSelector } from './label-selector.js';
 import {
   apiGroupOf,
   asArray,
@@ -260,6 +260,15 @@ export function buildReachabilityModel(objects: readonly ManifestObject[]): Reac
     ...syntheticPolicies,
   ];
 
+  warnings.push(
+    ...selectorsMatchingNothing(
+      workloads,
+      authorizationPolicies,
+      peerAuthentications,
+      networkPolicies,
+    ),
+  );
+
   const known = new Set(workloads.map((w) => w.principal));
   const externalPrincipals = new Set<string>();
   for (const policy of authorizationPolicies) {
@@ -284,6 +293,48 @@ export function buildReachabilityModel(objects: readonly ManifestObject[]): Reac
     externalPrincipals: [...externalPrincipals].sort(),
     warnings,
   };
+}
+
+/**
+ * Policies whose selector selects no rendered pod (istioctl's IST0127): usually a typo, and a
+ * grant that protects or opens nothing.
+ */
+function selectorsMatchingNothing(
+  workloads: readonly Workload[],
+  authorizationPolicies: readonly ManifestObject[],
+  peerAuthentications: readonly ManifestObject[],
+  networkPolicies: readonly PolicyObject[],
+): string[] {
+  const found: string[] = [];
+  for (const policy of [...authorizationPolicies, ...peerAuthentications]) {
+    const selector = asLabels(asRecord(asRecord(policy.spec).selector).matchLabels);
+    if (Object.keys(selector).length === 0) continue;
+    const namespace = namespaceOf(policy);
+    const selects = workloads.some(
+      (w) =>
+        (namespace === MESH_ROOT_NAMESPACE || w.namespace === namespace) &&
+        matchesLabelMap(selector, w.labels),
+    );
+    if (!selects)
+      found.push(
+        `${policy.kind} ${namespace}/${policy.metadata.name}: selector matches no workload (IST0127)`,
+      );
+  }
+  for (const { object } of networkPolicies) {
+    const podSelector = asRecord(asRecord(object.spec).podSelector);
+    if (Object.keys(podSelector).length === 0) continue;
+    const namespace = namespaceOf(object);
+    if (
+      !workloads.some(
+        (w) => w.namespace === namespace && matchesLabelSelector(podSelector, w.labels),
+      )
+    ) {
+      found.push(
+        `NetworkPolicy ${namespace}/${object.metadata.name}: podSelector matches no workload`,
+      );
+    }
+  }
+  return found;
 }
 
 /** The labels of a namespace the model knows, or only its name label for one it does not. */

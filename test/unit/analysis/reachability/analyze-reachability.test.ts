@@ -138,6 +138,10 @@ describe('AuthorizationPolicy', () => {
       }),
     ];
     expect(clientToServer(objects)).toEqual(['* *']);
+    expect(analyzeReachability(objects).notes).toContain(
+      'AuthorizationPolicy app/allow-nothing-elsewhere: selector matches no workload (IST0127)',
+    );
+    expect(analyzeReachability([...base(), allowClient()]).notes).toEqual([]);
   });
 
   it('leans towards more reach for conditions it does not model, and says so', () => {
