@@ -29,6 +29,15 @@ export interface MeshNamespaceProps {
    * @default true
    */
   readonly defaultDenyEgress?: boolean;
+  /**
+   * Pod Security Standard the API server enforces in the namespace. Every meshrag workload
+   * meets `restricted`, but Istio's `istio-init` container needs NET_ADMIN unless the Istio
+   * CNI plugin is installed, so enforcement is left to the cluster; `warn` and `audit` are
+   * always `restricted`.
+   * @see https://kubernetes.io/docs/concepts/security/pod-security-admission/
+   * @default - not enforced
+   */
+  readonly podSecurityEnforce?: 'restricted' | 'baseline';
 }
 
 /**
@@ -54,6 +63,11 @@ export class MeshNamespace extends Construct implements IMeshNamespace {
         name: this.name,
         labels: {
           'istio-injection': this.sidecarInjection ? 'enabled' : 'disabled',
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/audit': 'restricted',
+          ...(props.podSecurityEnforce === undefined
+            ? {}
+            : { 'pod-security.kubernetes.io/enforce': props.podSecurityEnforce }),
           [PART_OF_LABEL]: 'meshrag',
           [MANAGED_BY_LABEL]: 'meshrag',
         },

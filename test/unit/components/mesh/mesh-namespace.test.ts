@@ -9,7 +9,12 @@ describe('MeshNamespace', { timeout: 30_000 }, () => {
 
     expect(findObject(objects, 'Namespace', 'apps').metadata.labels).toMatchObject({
       'istio-injection': 'enabled',
+      'pod-security.kubernetes.io/warn': 'restricted',
+      'pod-security.kubernetes.io/audit': 'restricted',
     });
+    expect(findObject(objects, 'Namespace', 'apps').metadata.labels).not.toHaveProperty(
+      'pod-security.kubernetes.io/enforce',
+    );
     const allowNothing = findObject(objects, 'AuthorizationPolicy', 'allow-nothing', 'apps');
     expect(allowNothing.apiVersion).toBe('security.istio.io/v1');
     expect(allowNothing.spec).toEqual({});
@@ -51,6 +56,15 @@ describe('MeshNamespace', { timeout: 30_000 }, () => {
     ]);
     expect(objects.map((o) => o.metadata.name)).not.toContain('allow-dns-egress');
     expect(findObject(objects, 'AuthorizationPolicy', 'allow-nothing').spec).toEqual({});
+  });
+
+  it('can have the API server enforce a Pod Security Standard', () => {
+    const objects = synthChart(
+      (chart) => new MeshNamespace(chart, 'Ns', { name: 'apps', podSecurityEnforce: 'restricted' }),
+    );
+    expect(findObject(objects, 'Namespace', 'apps').metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+    });
   });
 
   it('fails when the name is not a DNS-1123 label', () => {

@@ -79,6 +79,32 @@ describe.each(stackNames)('renderStack(%s)', { timeout: 30_000 }, (stack) => {
       expect(port.name).toMatch(/^(http|grpc|tcp)(-|$)/);
   });
 
+  it('runs every workload pod under the restricted Pod Security Standard', () => {
+    const pods = objects
+      .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+      .map((o) => o.spec.template.spec);
+    expect(pods).toHaveLength(3);
+    for (const pod of pods) {
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(pod.hostNetwork).toBe(false);
+      for (const c of pod.containers) {
+        expect(c.securityContext).toMatchObject({
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+        });
+        expect(c.securityContext.capabilities.add).toBeUndefined();
+        expect(c.resources.requests).toHaveProperty('cpu');
+        expect(c.resources.limits).toHaveProperty('memory');
+      }
+      expect(pod.volumes.every((v: object) => !('hostPath' in v))).toBe(true);
+    }
+  });
+
   it('gives every workload its own ServiceAccount', () => {
     const workloads = objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
     const accounts = workloads.map((o) => o.spec.template.spec.serviceAccountName);
