@@ -1,7 +1,15 @@
 /**
  * How the local runtime tells a person what it is doing: plain lines, one per step, so the
- * output reads the same on a terminal, in CI logs and in test output.
+ * output reads the same in CI logs and in test output; on a terminal, downloads draw a bar.
  */
+import { Presets, SingleBar } from 'cli-progress';
+
+/** A counted task: `tick` once per item done. */
+export interface ProgressHandle {
+  tick(item: string): void;
+  stop(): void;
+}
+
 export interface Reporter {
   /** A step or its outcome. */
   info(message: string): void;
@@ -9,6 +17,11 @@ export interface Reporter {
   warn(message: string): void;
   /** True when output goes to a terminal, so a child may draw its own progress bar. */
   readonly interactive: boolean;
+  /**
+   * A progress bar for `total` items, when output goes to a terminal.
+   * @default - none; callers print a line per item instead
+   */
+  readonly progress?: (label: string, total: number) => ProgressHandle;
 }
 
 /** Writes `meshrag: ...` lines to stderr, keeping stdout for results (`status --json`). */
@@ -16,10 +29,27 @@ export function consoleReporter(
   stream: NodeJS.WriteStream = process.stderr,
   prefix = 'meshrag',
 ): Reporter {
+  const interactive = stream.isTTY === true;
   return {
     info: (message) => stream.write(`${prefix}: ${message}\n`),
     warn: (message) => stream.write(`${prefix}: warning: ${message}\n`),
-    interactive: stream.isTTY === true,
+    interactive,
+    ...(interactive
+      ? {
+          progress: (label: string, total: number): ProgressHandle => {
+            const bar = new SingleBar(
+              {
+                stream,
+                format: `${prefix}: ${label} [{bar}] {value}/{total} {item}`,
+                hideCursor: true,
+              },
+              Presets.shades_classic,
+            );
+            bar.start(total, 0, { item: '' });
+            return { tick: (item) => bar.increment(1, { item }), stop: () => bar.stop() };
+          },
+        }
+      : {}),
   };
 }
 

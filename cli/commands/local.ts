@@ -34,14 +34,15 @@ function integer(min: number, max: number) {
 function withDirOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--cache-dir <dir>', 'cache for downloads and, by default, run data')
-        .env('MESHRAG_CACHE_DIR')
-        .default(undefined, '<repo>/.cache'),
+      new Option(
+        '--cache-dir <dir>',
+        'cache for downloads and, by default, run data (default: <repo>/.cache)',
+      ).env('MESHRAG_CACHE_DIR'),
     )
     .addOption(
-      new Option('--run-dir <dir>', 'service data, logs and the state file').default(
-        undefined,
-        '<cache-dir>/run',
+      new Option(
+        '--run-dir <dir>',
+        'service data, logs and the state file (default: <cache-dir>/run)',
       ),
     );
 }

@@ -69,6 +69,7 @@ export async function ensureKafkaJars(options: EnsureKafkaJarsOptions): Promise<
   }
   await mkdir(dir, { recursive: true });
   const mvn = options.mvn ?? process.env.MESHRAG_MVN ?? 'mvn';
+  const bar = reporter.progress?.(`Kafka ${KAFKA_VERSION} jars`, pinned.size);
   await runCommand(
     mvn,
     [
@@ -90,10 +91,12 @@ export async function ensureKafkaJars(options: EnsureKafkaJarsOptions): Promise<
           line,
         );
         const jar = match?.[1] ? basename(match[1]) : undefined;
-        if (jar && pinned.has(jar)) reporter.info(`  maven: ${jar} (${match?.[2]})`);
+        if (!jar || !pinned.has(jar)) return;
+        if (bar) bar.tick(jar);
+        else reporter.info(`  maven: ${jar} (${match?.[2]})`);
       },
     },
-  );
+  ).finally(() => bar?.stop());
   const remaining = await verifyChecksumList(dir, pinned);
   const first = remaining[0];
   if (first) {
