@@ -2,9 +2,10 @@ import type { Construct } from 'constructs';
 import { Grant } from '../grants/grant.js';
 import type { GrantRecord } from '../grants/grant-record.js';
 import type { IKafkaClient } from './kafka-client-user.js';
+import type { KafkaCluster } from './kafka-cluster.js';
 
 export interface KafkaTopicGrantProps {
-  readonly cluster: { readonly name: string; allowClient(client: IKafkaClient): void };
+  readonly cluster: KafkaCluster;
   readonly topicName: string;
   readonly grantee: IKafkaClient;
   /** Topic operations, as Strimzi spells them (`Read`, `Write`, `Describe`). */
