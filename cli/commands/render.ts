@@ -2,7 +2,7 @@
  * `meshrag render --stack <name> [--out <dir>]`: every Kubernetes object of a stack as YAML,
  * offline and deterministic (the same stack gives byte-identical output on every machine).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type RenderedObject, renderStack } from '../../components/render/render-stack.js';
@@ -29,6 +29,38 @@ export function renderFiles(objects: readonly RenderedObject[]): Map<string, str
   return files;
 }
 
+/** Lists the files of the last render in its folder, so the next one can replace them. */
+export const RENDER_INDEX_FILE = '.meshrag-render';
+
+/**
+ * Writes the files into `dir`, replacing an earlier render there (its files are listed in
+ * {@link RENDER_INDEX_FILE}) so no object a stack dropped lingers. A folder holding anything
+ * else is refused rather than mixed with.
+ */
+export async function writeRenderFiles(
+  dir: string,
+  files: ReadonlyMap<string, string>,
+): Promise<void> {
+  const existing = await readdir(dir).catch(() => [] as string[]);
+  if (existing.length > 0) {
+    const index = await readFile(join(dir, RENDER_INDEX_FILE), 'utf8').catch(() => undefined);
+    if (index === undefined) {
+      throw new Error(
+        `${dir} is not empty and holds no earlier render; choose an empty or new folder`,
+      );
+    }
+    for (const path of index.split('\n').filter((line) => line.length > 0)) {
+      await rm(join(dir, path), { force: true });
+    }
+  }
+  for (const [path, content] of files) {
+    const target = join(dir, path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, content);
+  }
+  await writeFile(join(dir, RENDER_INDEX_FILE), [...files.keys()].map((p) => `${p}\n`).join(''));
+}
+
 export function registerRenderCommand(program: Command): void {
   program
     .command('render')
@@ -36,7 +68,10 @@ export function registerRenderCommand(program: Command): void {
     .addOption(
       new Option('--stack <name>', 'the stack to render').choices(stackNames).makeOptionMandatory(),
     )
-    .option('--out <dir>', 'write one file per object under this folder instead of stdout')
+    .option(
+      '--out <dir>',
+      'write one file per object under this folder (new, empty, or an earlier render) instead of stdout',
+    )
     .action(async (options: { stack: string; out?: string }) => {
       try {
         const { objects } = renderStack(options.stack);
@@ -45,11 +80,7 @@ export function registerRenderCommand(program: Command): void {
           return;
         }
         const files = renderFiles(objects);
-        for (const [path, content] of files) {
-          const target = join(options.out, path);
-          await mkdir(dirname(target), { recursive: true });
-          await writeFile(target, content);
-        }
+        await writeRenderFiles(options.out, files);
         process.stderr.write(
           `meshrag: wrote ${files.size} objects of stack ${options.stack} to ${options.out}\n`,
         );

@@ -1,11 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { renderFiles } from '../../../../cli/commands/render.js';
+import {
+  RENDER_INDEX_FILE,
+  renderFiles,
+  writeRenderFiles,
+} from '../../../../cli/commands/render.js';
 import { renderStack } from '../../../../components/render/render-stack.js';
 import { toYaml } from '../../../../components/render/to-yaml.js';
 
@@ -23,6 +27,42 @@ describe('meshrag render', () => {
     );
   });
 
+  it('replaces an earlier render in --out, dropping objects the stack no longer has', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'meshrag-render-'));
+    try {
+      await writeRenderFiles(
+        out,
+        new Map([
+          ['a/old.yaml', 'x: 1\n'],
+          ['a/kept.yaml', 'y: 1\n'],
+        ]),
+      );
+      await writeRenderFiles(out, new Map([['a/kept.yaml', 'y: 2\n']]));
+      expect((await readdir(out, { recursive: true })).sort()).toEqual([
+        RENDER_INDEX_FILE,
+        'a',
+        'a/kept.yaml',
+      ]);
+      expect(await readFile(join(out, 'a/kept.yaml'), 'utf8')).toBe('y: 2\n');
+      expect(await readFile(join(out, RENDER_INDEX_FILE), 'utf8')).toBe('a/kept.yaml\n');
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('fails when --out holds files that are not an earlier render', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'meshrag-render-'));
+    try {
+      await writeFile(join(out, 'notes.txt'), 'mine');
+      await expect(writeRenderFiles(out, new Map([['a.yaml', 'x: 1\n']]))).rejects.toThrow(
+        /is not empty and holds no earlier render/,
+      );
+      expect(await readdir(out)).toEqual(['notes.txt']);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
   it('writes the stack to stdout, and the same objects to --out', async () => {
     const out = await mkdtemp(join(tmpdir(), 'meshrag-render-'));
     try {
@@ -31,6 +71,7 @@ describe('meshrag render', () => {
       await run(process.execPath, [bin, 'render', '--stack', 'prod', '--out', out]);
       const written = await readdir(out, { recursive: true });
       const yamlFiles = written.filter((f) => f.endsWith('.yaml')).sort();
+      expect(written).toContain(RENDER_INDEX_FILE);
       expect(yamlFiles).toEqual([...renderFiles(renderStack('prod').objects).keys()].sort());
       const docs = parseAllDocuments(stdout).length;
       expect(yamlFiles).toHaveLength(docs);
