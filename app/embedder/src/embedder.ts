@@ -84,6 +84,11 @@ export class Embedder {
     return this.stateValue;
   }
 
+  /** Requests admitted to the queue and not yet answered. */
+  get admittedRequests(): number {
+    return this.queue?.size ?? 0;
+  }
+
   get info(): EmbedderInfo {
     return {
       modelId: this.files?.manifest.modelId ?? null,

@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Embedder } from '../embedder.js';
 import { ErrorEnvelopeSchema } from './error-envelope-schema.js';
+import { jsonStringifySerializer } from './json-serializer.js';
 import { setTimingHeaders } from './timing-headers.js';
 
 export const EmbedRequestSchema = Type.Object({
@@ -30,6 +31,7 @@ export const embedRoute: FastifyPluginAsyncTypebox<EmbedRouteOptions> = async (
   app.post(
     '/embed',
     {
+      serializerCompiler: jsonStringifySerializer,
       schema: {
         body: EmbedRequestSchema,
         response: {

@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Embedder } from '../embedder.js';
 import { ErrorEnvelopeSchema } from './error-envelope-schema.js';
+import { jsonStringifySerializer } from './json-serializer.js';
 import { setTimingHeaders } from './timing-headers.js';
 
 export const OpenAiEmbeddingsRequestSchema = Type.Object({
@@ -49,6 +50,7 @@ export const openAiEmbeddingsRoute: FastifyPluginAsyncTypebox<
   app.post(
     '/v1/embeddings',
     {
+      serializerCompiler: jsonStringifySerializer,
       schema: {
         body: OpenAiEmbeddingsRequestSchema,
         response: {

@@ -40,7 +40,16 @@ describe('main (the embedder process)', () => {
         body: JSON.stringify({ inputs }),
       }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // SIGTERM once all three are tokenized and queued (12 model runs of 8 still to go).
+    await expect
+      .poll(
+        async () => {
+          const metrics = await (await request(`${url}/metrics`)).body.text();
+          return /meshrag_embed_tokenization_seconds_count (\d+)/.exec(metrics)?.[1];
+        },
+        { timeout: 10_000, interval: 20 },
+      )
+      .toBe('3');
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     const responses = await Promise.all(inFlight);

@@ -23,6 +23,8 @@ describe('startServer', () => {
       }),
     );
     await expect.poll(() => held.runs.length).toBe(1);
+    // All three are admitted before close starts; one arriving later would rightly get a 503.
+    await expect.poll(() => app.embedder.admittedRequests).toBe(3);
 
     let closed = false;
     const closing = app.close().then(() => {
