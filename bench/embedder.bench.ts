@@ -13,7 +13,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
@@ -177,6 +177,7 @@ async function summarizeProfile(path: string, top = 6): Promise<string> {
 }
 
 // ---- run ---------------------------------------------------------------------------------
+const loadBefore = loadavg()[0] ?? 0;
 const modelDir = findModelDir();
 const threads = availableCpus();
 const tokenizer = await EmbeddingTokenizer.load(
@@ -310,6 +311,7 @@ ${process.version}, onnxruntime-node CPU, ${threads} intra-op threads everywhere
 all-MiniLM-L6-v2, ${texts.length} generated texts of 40-80 tokens (mean ${meanTokens.toFixed(1)}),
 ${DURATION_MS / 1000} s per scenario after a ${WARMUP_MS / 1000} s warm-up. Clients run in the
 benchmark process (undici); servers are separate processes. No GPU on this machine.
+1-minute load average ${loadBefore.toFixed(2)} before the run, ${(loadavg()[0] ?? 0).toFixed(2)} after.
 
 ${table}
 
