@@ -68,6 +68,11 @@ export interface LocalServicesOptions extends CachePathsOptions {
    * @default - none
    */
   readonly additionalServices?: (context: LocalServicesContext) => readonly ServiceDefinition[];
+  /**
+   * Aborting stops the start; services this call started are stopped again.
+   * @default - not abortable
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface LocalServices extends LocalServicesContext {
@@ -146,6 +151,7 @@ export async function startLocalServices(
     logDir: paths.logDir,
     runDir: paths.runDir,
     reporter,
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   return { ...context, outcome };
 }

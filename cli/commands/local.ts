@@ -137,15 +137,20 @@ export function registerLocalCommand(program: Command): void {
         },
       ) => {
         const started = performance.now();
+        // Ctrl-C while waiting stops what this `up` started instead of leaving it half up.
+        const interrupt = new AbortController();
+        const onSigint = () => interrupt.abort();
+        process.once('SIGINT', onSigint);
         const services = await startLocalServices({
           ...options,
+          signal: interrupt.signal,
           brokers: options.brokers,
           ports: {
             kafka: options.kafkaPort,
             kafkaController: options.kafkaControllerPort,
             chroma: options.chromaPort,
           },
-        });
+        }).finally(() => process.off('SIGINT', onSigint));
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
         process.stderr.write(
           `meshrag: local services ready in ${seconds} s: Kafka ${services.kafkaBrokers.join(',')}, ` +

@@ -8,12 +8,13 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ServiceError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import { checkHealth, type HealthResult } from './health-check.js';
 import { processLiveness, stopProcess } from './process-control.js';
+import { withRunLock } from './run-lock.js';
 import type { ServiceDefinition } from './service-definition.js';
 import {
   readState,
@@ -37,6 +38,11 @@ export interface SupervisorOptions {
   /** Working directory for services that name none. */
   readonly runDir: string;
   readonly reporter: Reporter;
+  /**
+   * Aborting (Ctrl-C) stops waiting; what this call started is stopped again.
+   * @default - not abortable
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface StartOutcome {
@@ -98,6 +104,13 @@ export async function startServices(
   definitions: readonly ServiceDefinition[],
   options: SupervisorOptions,
 ): Promise<StartOutcome> {
+  return withRunLock(dirname(options.stateFile), () => startLocked(definitions, options));
+}
+
+async function startLocked(
+  definitions: readonly ServiceDefinition[],
+  options: SupervisorOptions,
+): Promise<StartOutcome> {
   const { reporter } = options;
   const waves = startWaves(definitions);
   let state = await readState(options.stateFile);
@@ -130,6 +143,9 @@ export async function startServices(
       // Check every port of the wave before spawning anything, so a clash starts nothing.
       for (const definition of toStart) await assertPortsFree(definition);
       for (const definition of wave) {
+        if (options.signal?.aborted) {
+          throw new ServiceError(`interrupted before starting ${definition.name}`, definition.name);
+        }
         const running = state.services.find((s) => s.name === definition.name);
         if (running) {
           toWait.push({ definition, record: running, fresh: false });
@@ -146,7 +162,7 @@ export async function startServices(
       // A Kafka quorum needs all its voters up before any is healthy: wait for the wave at once.
       await Promise.all(
         toWait.map(async ({ definition, record, fresh }) => {
-          const health = await waitUntilHealthy(definition, record);
+          const health = await waitUntilHealthy(definition, record, options.signal);
           if (fresh) {
             reporter.info(`${definition.name}: ready at ${record.endpoint} (${health.detail})`);
           } else {
@@ -241,11 +257,19 @@ async function spawnService(
 async function waitUntilHealthy(
   definition: ServiceDefinition,
   record: ServiceRecord,
+  signal: AbortSignal | undefined,
 ): Promise<HealthResult> {
   const timeoutMs = definition.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
   let last: HealthResult = { healthy: false, detail: 'not checked yet' };
   for (;;) {
+    if (signal?.aborted) {
+      throw new ServiceError(
+        `interrupted while waiting for ${definition.name}`,
+        definition.name,
+        record.logFile,
+      );
+    }
     if (processLiveness(record.pid, record.argv) !== 'running') {
       throw new ServiceError(
         `${definition.name} exited before it became healthy; see ${record.logFile}` +
@@ -305,6 +329,12 @@ async function stopRecords(
  * @returns the records that were in the state file
  */
 export async function stopServices(
+  options: Pick<SupervisorOptions, 'stateFile' | 'reporter'>,
+): Promise<readonly ServiceRecord[]> {
+  return withRunLock(dirname(options.stateFile), () => stopLocked(options));
+}
+
+async function stopLocked(
   options: Pick<SupervisorOptions, 'stateFile' | 'reporter'>,
 ): Promise<readonly ServiceRecord[]> {
   const state = await readState(options.stateFile);

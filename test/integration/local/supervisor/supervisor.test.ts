@@ -90,6 +90,20 @@ describe('supervisor', () => {
     expect(await serviceStatuses(options)).toEqual([]);
   });
 
+  it('fails when interrupted while waiting, and stops what the call started', async () => {
+    const [port = 0] = await findFreePorts(1);
+    const never: ServiceDefinition = {
+      ...httpServer('never', port),
+      args: ['-e', 'setInterval(() => {}, 1000)'],
+    };
+    const interrupt = new AbortController();
+    setTimeout(() => interrupt.abort(), 500);
+    await expect(startServices([never], { ...options, signal: interrupt.signal })).rejects.toThrow(
+      'interrupted while waiting for never',
+    );
+    expect((await readState(options.stateFile)).services).toEqual([]);
+  });
+
   it('fails when a service exits before it is healthy, quoting its log', async () => {
     const [port = 0] = await findFreePorts(1);
     const crashing: ServiceDefinition = {
