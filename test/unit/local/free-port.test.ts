@@ -1,0 +1,28 @@
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { findFreePortBlock, findFreePorts } from '../../../local/free-port.js';
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const server = createServer();
+    server.once('error', () => resolvePromise(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolvePromise(true)));
+  });
+}
+
+describe('free ports', () => {
+  it('finds a block of consecutive ports that can all be bound', async () => {
+    const base = await findFreePortBlock(3);
+    expect(base).toBeGreaterThan(1024);
+    for (const port of [base, base + 1, base + 2]) expect(await canListen(port)).toBe(true);
+  });
+
+  it('hands out blocks that do not overlap', async () => {
+    const bases = await findFreePorts(3, 3);
+    expect(new Set(bases).size).toBe(3);
+    const sorted = [...bases].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++) {
+      expect((sorted[i] ?? 0) - (sorted[i - 1] ?? 0)).toBeGreaterThanOrEqual(3);
+    }
+  });
+});
