@@ -160,9 +160,17 @@ async function startLocked(
         toWait.push({ definition, record, fresh: true });
       }
       // A Kafka quorum needs all its voters up before any is healthy: wait for the wave at once.
+      // The first failure stops the other waits too.
+      const waveFailed = new AbortController();
+      const signal = options.signal
+        ? AbortSignal.any([options.signal, waveFailed.signal])
+        : waveFailed.signal;
       await Promise.all(
         toWait.map(async ({ definition, record, fresh }) => {
-          const health = await waitUntilHealthy(definition, record, options.signal);
+          const health = await waitUntilHealthy(definition, record, signal).catch((error) => {
+            waveFailed.abort();
+            throw error;
+          });
           if (fresh) {
             reporter.info(`${definition.name}: ready at ${record.endpoint} (${health.detail})`);
           } else {
