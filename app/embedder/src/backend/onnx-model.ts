@@ -34,6 +34,14 @@ export interface OnnxModelOptions {
    */
   readonly maxRunTokens?: number;
   /**
+   * Most attention-matrix entries (inputs x longest length²) in one model run. Each attention
+   * layer holds a few float32 tensors of 12 heads x this many entries, so this bounds the
+   * transient memory of long inputs: 4 inputs of 256 tokens (about 13 MB a tensor), where 16 of
+   * them pushed the service's peak past 900 MB. Short inputs are unaffected (64 of 64 tokens).
+   * @default 262144
+   */
+  readonly maxRunAttentionEntries?: number;
+  /**
    * Keep onnxruntime's CPU memory arena. It never returns memory, and with varying batch
    * shapes it grew past 900 MB where the service otherwise stays near 300 MB.
    * @default false
@@ -87,6 +95,7 @@ export class OnnxModel {
   readonly info: BackendInfo;
   private readonly bucketLengthRatio: number;
   private readonly maxRunTokens: number;
+  private readonly maxRunAttentionEntries: number;
   private readonly outputName: string;
 
   private constructor(
@@ -106,11 +115,12 @@ export class OnnxModel {
     };
     this.bucketLengthRatio = options.bucketLengthRatio ?? 0.75;
     this.maxRunTokens = options.maxRunTokens ?? 4096;
+    this.maxRunAttentionEntries = options.maxRunAttentionEntries ?? 4 * 256 * 256;
   }
 
   /**
-   * Embeds token sequences: sorts them by length, runs each length bucket (at most
-   * `maxRunTokens` padded tokens) as one padded batch, and returns mean-pooled
+   * Embeds token sequences: sorts them by length, runs each length bucket (within
+   * `maxRunTokens` and `maxRunAttentionEntries`) as one padded batch, and returns mean-pooled
    * (un-normalised) vectors in input order.
    */
   async embed(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
@@ -125,7 +135,8 @@ export class OnnxModel {
       while (
         end < order.length &&
         lengthOf(sequences, order[end] as number) >= longest * this.bucketLengthRatio &&
-        (end - start + 1) * longest <= this.maxRunTokens
+        (end - start + 1) * longest <= this.maxRunTokens &&
+        (end - start + 1) * longest * longest <= this.maxRunAttentionEntries
       ) {
         end++;
       }
