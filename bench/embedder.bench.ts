@@ -360,7 +360,7 @@ it by more than the ceiling. The profile shows the same: the service's HTTP thre
 idle and the model worker spends its time inside onnxruntime's native run. Where batching pays is
 latency fairness: the naive server's blocking run() serves whoever the event loop picks next,
 so its p99 is far above its p50, while the queue answers in arrival order.
-${profileSummary ? `\nService profile over the whole run (self time per thread; thread 0 is HTTP, the model worker is the thread busy in onnxruntime's backend.js):\n\n${profileSummary}` : ''}`;
+${profileSummary ? `\nService profile over the whole run (self time per thread; thread 0 is HTTP, the model worker is the thread busy in onnxruntime's backend.js). The service is busy only in the two HTTP scenarios, about 40% of the run, so its busy-time shares are these divided by about 0.4:\n\n${profileSummary}` : ''}`;
 
 const docPath = 'docs/benchmarks.md';
 const existing = await readFile(docPath, 'utf8').catch(() => '# Benchmarks\n');
