@@ -84,6 +84,11 @@ export class Embedder {
     return this.stateValue;
   }
 
+  /** Ready and able to run the model: what /health reports. */
+  get healthy(): boolean {
+    return this.stateValue === 'ready' && (this.backend?.isAlive() ?? false);
+  }
+
   /** Requests admitted to the queue and not yet answered. */
   get admittedRequests(): number {
     return this.queue?.size ?? 0;

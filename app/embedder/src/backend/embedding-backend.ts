@@ -23,6 +23,8 @@ export interface EmbeddingBackend {
    * @returns one mean-pooled, un-normalised vector per sequence, in input order
    */
   embed(sequences: readonly Int32Array[]): Promise<Float32Array[]>;
+  /** False once the backend can no longer run batches (its worker died); /health then fails. */
+  isAlive(): boolean;
   /** Frees the session; pending `embed` calls reject. */
   close(): Promise<void>;
 }

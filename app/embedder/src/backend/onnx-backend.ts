@@ -43,20 +43,23 @@ export class OnnxBackend implements EmbeddingBackend {
     { resolve: (vectors: Float32Array[]) => void; reject: (error: Error) => void; count: number }
   >();
   private closed = false;
+  /** Why the worker is gone, once it crashed or exited on its own. */
+  private lostReason: string | undefined;
 
   private constructor(
     private readonly worker: Worker,
     readonly info: BackendInfo,
   ) {
     worker.on('message', (message: OnnxWorkerResponse) => this.onMessage(message));
-    worker.on('error', (error) => this.failAll(`model worker crashed: ${error.message}`));
+    worker.on('error', (error) => this.lose(`model worker crashed: ${error.message}`));
     worker.on('exit', (code) => {
-      if (!this.closed) this.failAll(`model worker exited with code ${code}`);
+      if (!this.closed) this.lose(`model worker exited with code ${code}`);
     });
   }
 
   embed(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
     if (this.closed) return Promise.reject(new BackendError('the model backend is closed'));
+    if (this.lostReason) return Promise.reject(new BackendError(this.lostReason));
     const lengths = sequences.map((s) => s.length);
     const ids = new Int32Array(lengths.reduce((a, b) => a + b, 0));
     let offset = 0;
@@ -95,6 +98,16 @@ export class OnnxBackend implements EmbeddingBackend {
         message.vectors.subarray(i * dims, (i + 1) * dims),
       ),
     );
+  }
+
+  /** False once the worker crashed or exited: every call then fails at once (424). */
+  isAlive(): boolean {
+    return !this.closed && this.lostReason === undefined;
+  }
+
+  private lose(reason: string): void {
+    this.lostReason ??= reason;
+    this.failAll(reason);
   }
 
   private failAll(reason: string): void {

@@ -22,6 +22,8 @@ export const healthRoute: FastifyPluginAsyncTypebox<HealthRouteOptions> = async 
     },
     async () => {
       if (embedder.state !== 'ready') throw new NotReadyError(`the embedder is ${embedder.state}`);
+      if (!embedder.healthy)
+        throw new NotReadyError('the model backend is gone; restart the embedder');
       return { status: 'ok' as const };
     },
   );

@@ -16,6 +16,7 @@ export const failingBackend: BackendFactory = async () => ({
   embed: async () => {
     throw new BackendError('model run failed: simulated onnxruntime failure');
   },
+  isAlive: () => true,
   close: async () => {},
 });
 
@@ -39,6 +40,7 @@ export function heldBackend(): {
       await gate;
       return sequences.map((ids) => new Float32Array(384).fill(ids.length));
     },
+    isAlive: () => !isClosed,
     close: async () => {
       isClosed = true;
     },

@@ -21,6 +21,7 @@ describe('POST /embed', () => {
             runs.push(sequences.length);
             return real.embed(sequences);
           },
+          isAlive: () => real.isAlive(),
           close: () => real.close(),
         };
       },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { onnxBackendFactory } from '../../../../../app/embedder/src/embedder.js';
 import { buildTestApp } from '../../../../helpers/embedder-app.js';
 
 describe('GET /health, /info, /metrics', () => {
@@ -12,6 +13,30 @@ describe('GET /health, /info, /metrics', () => {
     const after = await app.inject('/health');
     expect(after.statusCode).toBe(200);
     expect(after.json()).toEqual({ status: 'ok' });
+    await app.close();
+  });
+
+  it('fails /health with 503 once the model backend is gone', async () => {
+    let alive = true;
+    const app = await buildTestApp({
+      createBackend: async (files, config) => {
+        const real = await onnxBackendFactory(files, config);
+        return {
+          info: real.info,
+          embed: (s) => real.embed(s),
+          isAlive: () => alive,
+          close: () => real.close(),
+        };
+      },
+    });
+    expect((await app.inject('/health')).statusCode).toBe(200);
+    alive = false;
+    const response = await app.inject('/health');
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({
+      error: 'the model backend is gone; restart the embedder',
+      error_type: 'unhealthy',
+    });
     await app.close();
   });
 
