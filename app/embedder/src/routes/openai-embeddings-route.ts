@@ -7,6 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Embedder } from '../embedder.js';
+import { ValidationError } from '../errors.js';
 import { ErrorEnvelopeSchema } from './error-envelope-schema.js';
 import { jsonStringifySerializer } from './json-serializer.js';
 import { setTimingHeaders } from './timing-headers.js';
@@ -17,6 +18,8 @@ export const OpenAiEmbeddingsRequestSchema = Type.Object({
   model: Type.Optional(Type.String()),
   /** @default 'float' */
   encoding_format: Type.Optional(Type.Union([Type.Literal('float'), Type.Literal('base64')])),
+  /** Only the model's own width is served; anything else is a 422. */
+  dimensions: Type.Optional(Type.Integer({ minimum: 1 })),
   user: Type.Optional(Type.String()),
 });
 
@@ -62,7 +65,13 @@ export const openAiEmbeddingsRoute: FastifyPluginAsyncTypebox<
     },
     async (request, reply) => {
       const startedAt = performance.now();
-      const { input, model, encoding_format: encodingFormat } = request.body;
+      const { input, model, encoding_format: encodingFormat, dimensions } = request.body;
+      const width = embedder.info.dimensions;
+      if (dimensions !== undefined && width !== null && dimensions !== width) {
+        throw new ValidationError(
+          `dimensions ${dimensions} is not supported: this model produces ${width}-dimensional vectors`,
+        );
+      }
       const result = await embedder.embed(typeof input === 'string' ? [input] : input);
       setTimingHeaders(reply, result, startedAt, embedder.info.backend?.activeProvider ?? 'cpu');
       return {

@@ -80,6 +80,13 @@ describe('POST /v1/embeddings', () => {
     expect(tokens.json().error_type).toBe('validation');
   });
 
+  it('accepts dimensions equal to the model width and fails for any other (422)', async () => {
+    expect((await create({ input: 'x', dimensions: 384 })).statusCode).toBe(200);
+    const response = await create({ input: 'x', dimensions: 256 });
+    expect(response.statusCode).toBe(422);
+    expect(response.json().error).toMatch(/384-dimensional/);
+  });
+
   it('fails when encoding_format is unknown (422)', async () => {
     expect((await create({ input: 'x', encoding_format: 'int8' })).statusCode).toBe(422);
   });
