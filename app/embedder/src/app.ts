@@ -61,8 +61,9 @@ export function buildApp(options: BuildAppOptions) {
 
   app.setErrorHandler((error, request, reply) => {
     const mapped = toEmbedderError(error);
-    if (mapped instanceof BackendError) request.log.error({ err: error }, 'embedding failed');
-    else request.log.debug({ err: error, status: mapped.statusCode }, 'request refused');
+    if (mapped.statusCode >= 500 || mapped instanceof BackendError) {
+      request.log.error({ err: error }, 'embedding failed');
+    } else request.log.debug({ err: error, status: mapped.statusCode }, 'request refused');
     return reply.status(mapped.statusCode).send(mapped.toEnvelope());
   });
   app.setNotFoundHandler((request, reply) => {

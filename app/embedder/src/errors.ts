@@ -14,7 +14,8 @@ export type EmbedderErrorType =
   | 'backend'
   | 'overloaded'
   | 'unhealthy'
-  | 'not_found';
+  | 'not_found'
+  | 'internal';
 
 export interface ErrorEnvelope {
   readonly error: string;
@@ -105,10 +106,17 @@ export class RouteNotFoundError extends EmbedderError {
   readonly errorType = 'not_found';
 }
 
+/** 500: a bug, not a bad request and not the model; logged with its stack. */
+export class InternalError extends EmbedderError {
+  override readonly name = 'InternalError';
+  readonly statusCode = 500;
+  readonly errorType = 'internal';
+}
+
 /**
  * Turns anything thrown while serving a request into an EmbedderError: ours pass through,
  * fastify's own errors (schema validation, body parsing, body limit) are mapped by code, and
- * anything else is treated as a backend failure.
+ * anything else is an internal error (500).
  */
 export function toEmbedderError(error: unknown): EmbedderError {
   if (error instanceof EmbedderError) return error;
@@ -128,5 +136,5 @@ export function toEmbedderError(error: unknown): EmbedderError {
   if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
     return new MalformedBodyError(message);
   }
-  return new BackendError(message);
+  return new InternalError(message);
 }
