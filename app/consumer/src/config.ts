@@ -31,10 +31,13 @@ export const ConsumerConfigSchema = Type.Object(
     maxContentBytes: Type.Integer({ minimum: 1, default: 1024 * 1024 }),
     /** Chunks sent to the embedder per HTTP request. @default 32 (one embedder model run) */
     embedRequestChunks: Type.Integer({ minimum: 1, maximum: 1024, default: 32 }),
-    /** Embed requests in flight per partition batch. @default 4 */
-    embedConcurrency: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
-    /** Chunks gathered across records before they are embedded and written. @default 256 */
-    maxGroupChunks: Type.Integer({ minimum: 1, default: 256 }),
+    /**
+     * Embed requests in flight per partition. With 3 partitions, 6 requests of 32 keep a
+     * CPU embedder busy without queueing seconds of work behind each other. @default 2
+     */
+    embedConcurrency: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
+    /** Chunks gathered across records before they are embedded and written. @default 128 */
+    maxGroupChunks: Type.Integer({ minimum: 1, default: 128 }),
     /** @default 30000 */
     embedTimeoutMs: Type.Integer({ minimum: 100, default: 30_000 }),
     /** Largest upsert sent to Chroma; also capped by the server's max batch size. @default 1000 */

@@ -24,6 +24,8 @@ export interface ConsumerServiceOptions {
    * @default 60_000
    */
   readonly dependencyWaitMs?: number;
+  /** @see IngestConsumerOptions.onFatal */
+  readonly onFatal?: (error: Error) => void;
 }
 
 export interface ConsumerService {
@@ -69,6 +71,7 @@ export async function startConsumerService(
     metrics,
     partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
     sessionTimeoutMs: config.sessionTimeoutMs,
+    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
     backpressurePauseMs: config.backpressurePauseMs,
     pipeline: (sink) =>
       new DocumentPipeline(

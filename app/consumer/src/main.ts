@@ -22,7 +22,16 @@ try {
 }
 
 const logger = pino({ name: 'meshrag-consumer', level: config.logLevel });
-const service = await startConsumerService({ config, logger });
+const service = await startConsumerService({
+  config,
+  logger,
+  // kafkajs will not restart: exit non-zero so the supervisor (or Kubernetes) starts a fresh
+  // consumer, which resumes from the last committed offsets.
+  onFatal: (error) => {
+    logger.fatal({ err: error }, 'consumer cannot continue; exiting');
+    service.stop().finally(() => process.exit(1));
+  },
+});
 
 closeWithGrace({ delay: 30_000, logger }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'closing after an error');

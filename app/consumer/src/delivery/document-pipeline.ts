@@ -49,12 +49,12 @@ export interface DocumentPipelineOptions {
   readonly maxContentBytes?: number;
   /**
    * Chunks gathered across records before a group is embedded and written.
-   * @default 256
+   * @default 128
    */
   readonly maxGroupChunks?: number;
   /** @default 32 */
   readonly embedRequestChunks?: number;
-  /** @default 4 */
+  /** @default 2 */
   readonly embedConcurrency?: number;
   /**
    * Attempts for writing to Chroma and producing events (the embed client retries its own).
@@ -119,9 +119,9 @@ export class DocumentPipeline {
     private readonly options: DocumentPipelineOptions,
   ) {
     this.maxContentBytes = options.maxContentBytes ?? 1024 * 1024;
-    this.maxGroupChunks = options.maxGroupChunks ?? 256;
+    this.maxGroupChunks = options.maxGroupChunks ?? 128;
     this.embedRequestChunks = options.embedRequestChunks ?? 32;
-    this.embedConcurrency = options.embedConcurrency ?? 4;
+    this.embedConcurrency = options.embedConcurrency ?? 2;
     this.retryOptions = { ...options.retry, maxAttempts: options.maxAttempts ?? 3 };
   }
 
@@ -132,7 +132,7 @@ export class DocumentPipeline {
     let groupChunks = 0;
     const flush = async (): Promise<void> => {
       if (group.length === 0) return;
-      const result = await this.processGroup(group);
+      const result = await this.processGroup(group, hooks);
       await this.sendWithRetry(result.messages);
       await hooks.commit((group[group.length - 1] as Prepared).record.offset);
       for (const outcome of result.outcomes.values()) this.deps.metrics?.records.inc({ outcome });
@@ -183,7 +183,7 @@ export class DocumentPipeline {
     }
   }
 
-  private async processGroup(group: readonly Prepared[]): Promise<GroupResult> {
+  private async processGroup(group: readonly Prepared[], hooks: BatchHooks): Promise<GroupResult> {
     const messages: OutgoingMessage[] = [];
     const outcomes = new Map<InputRecord, RecordOutcome>();
     // Within a group the last record of a document wins; earlier ones are superseded.
@@ -196,7 +196,7 @@ export class DocumentPipeline {
 
     let results: Map<PreparedDocument, IndexResult>;
     try {
-      results = await this.indexDocuments(documents);
+      results = await this.indexDocuments(documents, hooks);
     } catch (error) {
       if (isBackpressure(error) || documents.length <= 1) {
         if (isBackpressure(error)) throw error;
@@ -209,7 +209,7 @@ export class DocumentPipeline {
         results = new Map();
         for (const document of documents) {
           try {
-            const single = await this.indexDocuments([document]);
+            const single = await this.indexDocuments([document], hooks);
             results.set(document, single.get(document) as IndexResult);
           } catch (singleError) {
             if (isBackpressure(singleError)) throw singleError;
@@ -284,6 +284,7 @@ export class DocumentPipeline {
    */
   private async indexDocuments(
     documents: readonly PreparedDocument[],
+    hooks: BatchHooks,
   ): Promise<Map<PreparedDocument, IndexResult>> {
     const results = new Map<PreparedDocument, IndexResult>();
     if (documents.length === 0) return results;
@@ -297,7 +298,7 @@ export class DocumentPipeline {
         stored.get(chunkId(d.envelope.id, d.chunks.length - 1)) !== d.fingerprint,
     );
     const texts = changed.flatMap((d) => d.chunks.map((c) => c.text));
-    const vectors = await this.embedAll(texts);
+    const vectors = await this.embedAll(texts, hooks);
     const indexedAt = new Date().toISOString();
     const records: VectorRecord[] = [];
     let next = 0;
@@ -343,7 +344,7 @@ export class DocumentPipeline {
   }
 
   /** Embeds texts in requests of `embedRequestChunks`, `embedConcurrency` at a time, in order. */
-  private async embedAll(texts: readonly string[]): Promise<number[][]> {
+  private async embedAll(texts: readonly string[], hooks: BatchHooks): Promise<number[][]> {
     const requests: string[][] = [];
     for (let i = 0; i < texts.length; i += this.embedRequestChunks) {
       requests.push(texts.slice(i, i + this.embedRequestChunks));
@@ -356,6 +357,9 @@ export class DocumentPipeline {
         const started = performance.now();
         answers[n] = await this.deps.embedder.embed(requests[n] as string[]);
         this.deps.metrics?.embedSeconds.observe((performance.now() - started) / 1000);
+        // A group can take longer than the session timeout; kafkajs sends a heartbeat only
+        // when its interval has passed, so calling this often is cheap.
+        await hooks.heartbeat();
       }
     };
     await Promise.all(

@@ -39,6 +39,12 @@ export interface IngestConsumerOptions {
    */
   readonly backpressurePauseMs?: number;
   /**
+   * Called when kafkajs gives up and will not restart the consumer (e.g. the group forgot this
+   * member); the process should exit so its supervisor starts a fresh one.
+   * @default - only logged; /health turns 503
+   */
+  readonly onFatal?: (error: Error) => void;
+  /**
    * Start from the earliest offset when the group has no committed offset.
    * @default true
    */
@@ -82,7 +88,10 @@ export class IngestConsumer {
         { err: event.payload.error, restart: event.payload.restart },
         'consumer crashed',
       );
-      if (!event.payload.restart) this.stateValue = 'crashed';
+      if (!event.payload.restart && this.stateValue === 'running') {
+        this.stateValue = 'crashed';
+        this.options.onFatal?.(event.payload.error);
+      }
     });
   }
 
