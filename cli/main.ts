@@ -3,9 +3,13 @@
  * Each subcommand lives in `cli/commands/<name>.ts` and registers itself on the root program.
  */
 import { Command } from 'commander';
+import { registerDlqCommand } from './commands/dlq.js';
 import { registerGraphCommand } from './commands/graph.js';
+import { registerIngestCommand } from './commands/ingest.js';
 import { registerLocalCommand } from './commands/local.js';
+import { registerQueryCommand } from './commands/query.js';
 import { registerRenderCommand } from './commands/render.js';
+import { registerStatsCommand } from './commands/stats.js';
 
 const program = new Command()
   .name('meshrag')
@@ -13,8 +17,12 @@ const program = new Command()
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
+registerDlqCommand(program);
 registerGraphCommand(program);
+registerIngestCommand(program);
 registerLocalCommand(program);
+registerQueryCommand(program);
 registerRenderCommand(program);
+registerStatsCommand(program);
 
 await program.parseAsync(process.argv);

@@ -13,6 +13,7 @@ import {
   startLocalServices,
   stopLocalServices,
 } from '../../local/local-services.js';
+import { pipelineServiceDefinitions } from '../../local/pipeline/pipeline-services.js';
 import { consoleReporter } from '../../local/reporter.js';
 import type { ServiceStatus } from '../../local/supervisor/supervisor.js';
 
@@ -105,7 +106,9 @@ export function registerLocalCommand(program: Command): void {
   withDirOptions(
     local
       .command('up')
-      .description('start Kafka and ChromaDB on 127.0.0.1 and wait until they are healthy')
+      .description(
+        'start Kafka, ChromaDB, the embedder and the consumer on 127.0.0.1 and wait until they are healthy',
+      )
       .addOption(
         new Option('--brokers <n>', 'Kafka nodes (each broker and controller)')
           .argParser(integer(1, 9))
@@ -150,6 +153,7 @@ export function registerLocalCommand(program: Command): void {
             kafkaController: options.kafkaControllerPort,
             chroma: options.chromaPort,
           },
+          additionalServices: (context) => pipelineServiceDefinitions(context),
         }).finally(() => process.off('SIGINT', onSigint));
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
         process.stderr.write(
