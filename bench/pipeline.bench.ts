@@ -16,7 +16,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createKafka, ensureTopics } from '../app/common/kafka.js';
+import { createKafka, ensureTopics, javaCompatiblePartitioner } from '../app/common/kafka.js';
 import { allLifecycleTopics, LifecycleTopics } from '../app/common/topics.js';
 import { Chunker } from '../app/consumer/src/chunking/chunker.js';
 import { EmbedClient } from '../app/consumer/src/embedding/embed-client.js';
@@ -128,7 +128,7 @@ try {
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, allLifecycleTopics, { numPartitions: 3 });
-  const producer = kafka.producer();
+  const producer = kafka.producer({ createPartitioner: javaCompatiblePartitioner });
   await producer.connect();
   const chroma = chromaClientFor(services.chromaUrl);
   const chunker = await Chunker.fromModelDir(modelDir);

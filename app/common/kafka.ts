@@ -3,7 +3,7 @@
  * everything else imports these factories and types, never `kafkajs` directly: swapping the
  * client means rewriting this module only.
  */
-import { type Admin, Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import { type Admin, Kafka, type KafkaConfig, logLevel, Partitioners } from 'kafkajs';
 
 export type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, Producer } from 'kafkajs';
 
@@ -24,6 +24,12 @@ export interface KafkaConnectionOptions {
    */
   readonly logLevel?: 'NOTHING' | 'ERROR' | 'WARN' | 'INFO' | 'DEBUG';
 }
+
+/**
+ * The Java client's partitioner (murmur2 of the key): a keyed record lands on the partition a
+ * Java or Strimzi client would pick. Passing it explicitly also silences kafkajs' v2 warning.
+ */
+export const javaCompatiblePartitioner = Partitioners.DefaultPartitioner;
 
 /** Creates a Kafka client; connections are opened lazily by its producers and consumers. */
 export function createKafka(options: KafkaConnectionOptions): Kafka {

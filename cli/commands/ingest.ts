@@ -9,7 +9,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { encodeEnvelope } from '../../app/common/envelope.js';
-import { type Admin, createKafka, ensureTopics } from '../../app/common/kafka.js';
+import {
+  type Admin,
+  createKafka,
+  ensureTopics,
+  javaCompatiblePartitioner,
+} from '../../app/common/kafka.js';
 import { allLifecycleTopics, LifecycleTopics } from '../../app/common/topics.js';
 import {
   action,
@@ -128,7 +133,7 @@ export function registerIngestCommand(program: Command): void {
         logLevel: 'ERROR',
       });
       const admin = kafka.admin();
-      const producer = kafka.producer();
+      const producer = kafka.producer({ createPartitioner: javaCompatiblePartitioner });
       await admin.connect();
       await producer.connect();
       const bar = new SingleBar({

@@ -13,6 +13,7 @@ import {
   type Admin,
   createKafka,
   ensureTopics,
+  javaCompatiblePartitioner,
   type Kafka,
   type Producer,
 } from '../../../app/common/kafka.js';
@@ -106,7 +107,7 @@ export class PipelineHarness {
   ) {
     this.kafka = createKafka({ brokers, clientId: 'meshrag-pipeline-test', logLevel: 'ERROR' });
     this.admin = this.kafka.admin();
-    this.producer = this.kafka.producer();
+    this.producer = this.kafka.producer({ createPartitioner: javaCompatiblePartitioner });
     this.chroma = chromaClientFor(chromaUrl);
   }
 

@@ -265,7 +265,8 @@ describe('ingestion pipeline on real Kafka, Chroma and embedder', () => {
       expect(ids.length).toBe(expected.length);
       expect(ids).toEqual(expected);
     } finally {
-      await second.stop('SIGTERM');
+      // SIGTERM: finish, commit, leave the group, exit 0
+      expect(await second.stop('SIGTERM')).toBe(0);
     }
   });
 });

@@ -13,7 +13,13 @@
  * - `partitionsConsumedConcurrently` > 1: partitions run side by side, each in order.
  */
 import type { Logger } from 'pino';
-import type { Consumer, EachBatchPayload, Kafka, Producer } from '../../../common/kafka.js';
+import {
+  type Consumer,
+  type EachBatchPayload,
+  javaCompatiblePartitioner,
+  type Kafka,
+  type Producer,
+} from '../../../common/kafka.js';
 import { LifecycleTopics } from '../../../common/topics.js';
 import type { ConsumerMetrics } from '../consumer-metrics.js';
 import { DependencyUnavailableError, EmbedderBusyError } from '../errors.js';
@@ -73,7 +79,10 @@ export class IngestConsumer {
       heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
       retry: { retries: 10 },
     });
-    this.producer = options.kafka.producer({ allowAutoTopicCreation: false });
+    this.producer = options.kafka.producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: javaCompatiblePartitioner,
+    });
     this.pipeline = options.pipeline({ send: (messages) => this.produce(messages) });
     const { GROUP_JOIN, CRASH } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, (event) => {
