@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LifecycleTopics } from '../../../app/common/topics.js';
@@ -211,6 +213,50 @@ describe('ingestion pipeline on real Kafka, Chroma and embedder', () => {
       expect(stored.documents[0]).toContain('v2');
     } finally {
       await consumer.stop();
+    }
+  });
+
+  it('pauses a partition on 429 from the embedder and resumes without losing or repeating records', async () => {
+    const { groupId, collection } = await harness.isolate('backpressure');
+    // A TEI front that answers 429 (Retry-After 0.2 s) to the first requests, then proxies.
+    let refusals = 4;
+    const front = createServer((req, res) => {
+      const body: Buffer[] = [];
+      req.on('data', (c: Buffer) => body.push(c));
+      req.on('end', async () => {
+        if (req.url === '/embed' && refusals-- > 0) {
+          res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0.2' });
+          res.end(JSON.stringify({ error: 'queue full', error_type: 'overloaded' }));
+          return;
+        }
+        const upstream = await fetch(`${embedder.url}${req.url}`, {
+          method: req.method ?? 'GET',
+          headers: { 'content-type': 'application/json' },
+          ...(req.method === 'POST' ? { body: Buffer.concat(body) } : {}),
+        });
+        res.writeHead(upstream.status, { 'content-type': 'application/json' });
+        res.end(Buffer.from(await upstream.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    const docs = Array.from({ length: 30 }, (_, i) => document(`bp-${i}`, 3));
+    const consumer = await startConsumer(groupId, collection, { embedderUrl: frontUrl });
+    try {
+      await harness.produce(docs.map((d) => ({ key: d.id, value: JSON.stringify(d) })));
+      await harness.waitCaughtUp(groupId);
+      expect(refusals).toBeLessThan(0);
+      expect(await harness.ids(collection)).toEqual(expectedIds(docs));
+      const metrics = await (await fetch(`http://127.0.0.1:${consumer.httpPort}/metrics`)).text();
+      const pauses =
+        /meshrag_consumer_backpressure_pauses_total\{dependency="embedder"\} (\d+)/.exec(metrics);
+      expect(Number(pauses?.[1])).toBeGreaterThanOrEqual(1);
+      expect(metrics).not.toContain('meshrag_consumer_dlq_total{');
+      // each record processed once: the paused rest was fetched again, not indexed twice
+      expect(metrics).toContain('meshrag_consumer_records_total{outcome="indexed"} 30');
+    } finally {
+      await consumer.stop();
+      await new Promise((resolve) => front.close(resolve));
     }
   });
 
