@@ -75,6 +75,8 @@ export class IngestConsumer {
       groupId: options.groupId ?? 'meshrag-ingest',
       // Large documents are fine, but a fetch should not pull more than a few groups at once.
       maxBytesPerPartition: 4 * 1024 * 1024,
+      // A fetch long-polls at most this long: stopping waits for it, so keep it short.
+      maxWaitTimeInMs: 1_000,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
       retry: { retries: 10 },
