@@ -260,6 +260,23 @@ describe('ingestion pipeline on real Kafka, Chroma and embedder', () => {
     }
   });
 
+  it('shares partitions between two consumers joining mid-stream and ends with exactly the expected vectors', async () => {
+    const { groupId, collection } = await harness.isolate('scale-out');
+    const docs = Array.from({ length: 90 }, (_, i) => document(`so-${i}`, 2 + (i % 6)));
+    const first = await startConsumer(groupId, collection, { maxGroupChunks: 32 });
+    let second: ConsumerService | undefined;
+    try {
+      await harness.produce(docs.map((d) => ({ key: d.id, value: JSON.stringify(d) })));
+      // the second member joins while the first is working: a rebalance mid-stream
+      second = await startConsumer(groupId, collection, { maxGroupChunks: 32 });
+      await harness.waitCaughtUp(groupId);
+      expect(await harness.ids(collection)).toEqual(expectedIds(docs));
+    } finally {
+      await second?.stop();
+      await first.stop();
+    }
+  });
+
   it('ends with every document indexed once after a consumer is SIGKILLed mid-stream and restarted', async () => {
     const { groupId, collection } = await harness.isolate('sigkill');
     const docs = Array.from({ length: 150 }, (_, i) => document(`k-${i}`, 3 + (i % 9)));
