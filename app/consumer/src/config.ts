@@ -3,6 +3,7 @@
  * by one schema at boot: a bad value stops the process with every problem listed before it
  * joins the consumer group.
  */
+import { readFile } from 'node:fs/promises';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { ConsumerConfigError } from './errors.js';
@@ -11,6 +12,15 @@ export const ConsumerConfigSchema = Type.Object(
   {
     /** Comma-separated bootstrap servers, e.g. `127.0.0.1:9092`. */
     kafkaBrokers: Type.String({ minLength: 1 }),
+    /**
+     * PEM files for Strimzi's mutual-TLS listener: the cluster CA, and the KafkaUser's
+     * certificate and key (Strimzi writes them to the Secret named after the user). Set all
+     * three or none.
+     * @default - plain text (the local single-machine broker)
+     */
+    kafkaTlsCaFile: Type.Optional(Type.String({ minLength: 1 })),
+    kafkaTlsCertFile: Type.Optional(Type.String({ minLength: 1 })),
+    kafkaTlsKeyFile: Type.Optional(Type.String({ minLength: 1 })),
     /** @default 'meshrag-consumer' */
     kafkaClientId: Type.String({ minLength: 1, default: 'meshrag-consumer' }),
     /** @default 'meshrag-ingest' */
@@ -78,6 +88,8 @@ export type ConsumerConfig = Static<typeof ConsumerConfigSchema>;
 
 const CONFIG_KEYS = Object.keys(ConsumerConfigSchema.properties) as (keyof ConsumerConfig)[];
 
+const TLS_KEYS = ['kafkaTlsCaFile', 'kafkaTlsCertFile', 'kafkaTlsKeyFile'] as const;
+
 /** Environment variable that sets each option, e.g. `MESHRAG_CONSUMER_KAFKA_BROKERS`. */
 export function envName(key: keyof ConsumerConfig): string {
   return `MESHRAG_CONSUMER_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -113,6 +125,10 @@ export function loadConsumerConfig(
         `${envName(key)}: ${given === undefined ? 'is required' : `got ${JSON.stringify(given)}: ${error.message}`}`,
       );
     }
+  } else if (new Set(TLS_KEYS.map((key) => converted[key] === undefined)).size > 1) {
+    problems.push(
+      `${TLS_KEYS.map(envName).join(', ')}: set all three for mutual TLS, or none for plain text`,
+    );
   } else if (converted.overlapTokens * 2 > converted.chunkTokens) {
     problems.push(
       `${envName('overlapTokens')}: ${converted.overlapTokens} is more than half of ${envName('chunkTokens')} (${converted.chunkTokens})`,
@@ -130,4 +146,16 @@ export function brokerList(config: Pick<ConsumerConfig, 'kafkaBrokers'>): string
     .split(',')
     .map((broker) => broker.trim())
     .filter((broker) => broker !== '');
+}
+
+/** Reads the mutual-TLS PEM files named by the configuration; undefined for plain text. */
+export async function kafkaTls(
+  config: Pick<ConsumerConfig, (typeof TLS_KEYS)[number]>,
+): Promise<{ ca: string; cert: string; key: string } | undefined> {
+  const { kafkaTlsCaFile: ca, kafkaTlsCertFile: cert, kafkaTlsKeyFile: key } = config;
+  if (ca === undefined || cert === undefined || key === undefined) return undefined;
+  const [caPem, certPem, keyPem] = await Promise.all(
+    [ca, cert, key].map((path) => readFile(path, 'utf8')),
+  );
+  return { ca: caPem as string, cert: certPem as string, key: keyPem as string };
 }

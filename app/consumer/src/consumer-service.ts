@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger, pino } from 'pino';
 import { createKafka } from '../../common/kafka.js';
 import { Chunker } from './chunking/chunker.js';
-import { brokerList, type ConsumerConfig } from './config.js';
+import { brokerList, type ConsumerConfig, kafkaTls } from './config.js';
 import { ConsumerMetrics } from './consumer-metrics.js';
 import { DocumentPipeline } from './delivery/document-pipeline.js';
 import { IngestConsumer } from './delivery/ingest-consumer.js';
@@ -64,8 +64,13 @@ export async function startConsumerService(
     logger,
     'chroma',
   );
+  const tls = await kafkaTls(config);
   const consumer = new IngestConsumer({
-    kafka: createKafka({ brokers: brokerList(config), clientId: config.kafkaClientId }),
+    kafka: createKafka({
+      brokers: brokerList(config),
+      clientId: config.kafkaClientId,
+      ...(tls ? { tls } : {}),
+    }),
     groupId: config.groupId,
     logger,
     metrics,

@@ -1,5 +1,13 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { brokerList, envName, loadConsumerConfig } from '../../../../app/consumer/src/config.js';
+import {
+  brokerList,
+  envName,
+  kafkaTls,
+  loadConsumerConfig,
+} from '../../../../app/consumer/src/config.js';
 import { ConsumerConfigError } from '../../../../app/consumer/src/errors.js';
 
 const required = {
@@ -41,5 +49,27 @@ describe('loadConsumerConfig', () => {
         MESHRAG_CONSUMER_OVERLAP_TOKENS: '40',
       }),
     ).toThrow(/more than half/);
+  });
+});
+
+describe('Kafka mutual TLS settings', () => {
+  it('fails when only some of the three PEM files are set', () => {
+    expect(() =>
+      loadConsumerConfig({ ...required, MESHRAG_CONSUMER_KAFKA_TLS_CA_FILE: '/certs/ca.crt' }),
+    ).toThrow(/set all three for mutual TLS, or none/);
+  });
+
+  it('reads the three PEM files when all are set, and none otherwise', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meshrag-tls-'));
+    const files = { ca: 'CA PEM', cert: 'CERT PEM', key: 'KEY PEM' };
+    for (const [name, pem] of Object.entries(files)) await writeFile(join(dir, name), pem);
+    const config = loadConsumerConfig({
+      ...required,
+      MESHRAG_CONSUMER_KAFKA_TLS_CA_FILE: join(dir, 'ca'),
+      MESHRAG_CONSUMER_KAFKA_TLS_CERT_FILE: join(dir, 'cert'),
+      MESHRAG_CONSUMER_KAFKA_TLS_KEY_FILE: join(dir, 'key'),
+    });
+    expect(await kafkaTls(config)).toEqual(files);
+    expect(await kafkaTls(loadConsumerConfig(required))).toBeUndefined();
   });
 });
