@@ -13,7 +13,10 @@ import {
   startLocalServices,
   stopLocalServices,
 } from '../../local/local-services.js';
-import { pipelineServiceDefinitions } from '../../local/pipeline/pipeline-services.js';
+import {
+  DEFAULT_PIPELINE_PORTS,
+  pipelineServiceDefinitions,
+} from '../../local/pipeline/pipeline-services.js';
 import { consoleReporter } from '../../local/reporter.js';
 import type { ServiceStatus } from '../../local/supervisor/supervisor.js';
 
@@ -128,6 +131,16 @@ export function registerLocalCommand(program: Command): void {
         new Option('--chroma-port <port>', "ChromaDB's HTTP port")
           .argParser(integer(1, 65_535))
           .default(DEFAULT_LOCAL_PORTS.chroma),
+      )
+      .addOption(
+        new Option('--embedder-port <port>', "the embedder's HTTP port")
+          .argParser(integer(1, 65_535))
+          .default(DEFAULT_PIPELINE_PORTS.embedder),
+      )
+      .addOption(
+        new Option('--consumer-port <port>', "the consumer's /health and /metrics port")
+          .argParser(integer(1, 65_535))
+          .default(DEFAULT_PIPELINE_PORTS.consumer),
       ),
   ).action(
     action(
@@ -137,6 +150,8 @@ export function registerLocalCommand(program: Command): void {
           kafkaPort: number;
           kafkaControllerPort: number;
           chromaPort: number;
+          embedderPort: number;
+          consumerPort: number;
         },
       ) => {
         const started = performance.now();
@@ -153,7 +168,10 @@ export function registerLocalCommand(program: Command): void {
             kafkaController: options.kafkaControllerPort,
             chroma: options.chromaPort,
           },
-          additionalServices: (context) => pipelineServiceDefinitions(context),
+          additionalServices: (context) =>
+            pipelineServiceDefinitions(context, {
+              ports: { embedder: options.embedderPort, consumer: options.consumerPort },
+            }),
         }).finally(() => process.off('SIGINT', onSigint));
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
         process.stderr.write(

@@ -45,7 +45,8 @@ describe('meshrag local', () => {
   it('up twice is harmless, status reports health, down leaves no process behind', async () => {
     const runDir = await mkdtemp(join(tmpdir(), 'meshrag-cli-'));
     cleanup.push(runDir);
-    const [kafkaPort = 0, controllerPort = 0, chromaPort = 0] = await findFreePorts(3);
+    const [kafkaPort = 0, controllerPort = 0, chromaPort = 0, embedderPort = 0, consumerPort = 0] =
+      await findFreePorts(5);
     const up = [
       'local',
       'up',
@@ -57,19 +58,31 @@ describe('meshrag local', () => {
       String(controllerPort),
       '--chroma-port',
       String(chromaPort),
+      '--embedder-port',
+      String(embedderPort),
+      '--consumer-port',
+      String(consumerPort),
     ];
 
     const first = await meshrag(up);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain('kafka-0: ready at');
     expect(first.stderr).toContain('chroma: ready at');
+    expect(first.stderr).toContain('embedder: ready at');
+    expect(first.stderr).toContain('consumer: ready at');
     const started = await readState(join(runDir, 'state.json'));
-    expect(started.services.map((s) => s.name)).toEqual(['kafka-0', 'chroma']);
+    expect(started.services.map((s) => s.name)).toEqual([
+      'kafka-0',
+      'chroma',
+      'embedder',
+      'consumer',
+    ]);
 
     const second = await meshrag(up);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toContain('kafka-0: already running and healthy');
     expect(second.stderr).toContain('chroma: already running and healthy');
+    expect(second.stderr).toContain('consumer: already running and healthy');
     const again = await readState(join(runDir, 'state.json'));
     expect(again.services.map((s) => s.pid)).toEqual(started.services.map((s) => s.pid));
 
@@ -79,9 +92,13 @@ describe('meshrag local', () => {
     expect(statuses.map((s) => [s.name, s.state, s.healthy])).toEqual([
       ['kafka-0', 'running', true],
       ['chroma', 'running', true],
+      ['embedder', 'running', true],
+      ['consumer', 'running', true],
     ]);
     expect(statuses[0]?.endpoint).toBe(`127.0.0.1:${kafkaPort}`);
     expect(statuses[1]?.endpoint).toBe(`http://127.0.0.1:${chromaPort}`);
+    expect(statuses[2]?.endpoint).toContain(`:${embedderPort}`);
+    expect(statuses[3]?.endpoint).toContain(`:${consumerPort}`);
 
     const down = await meshrag(['local', 'down', '--run-dir', runDir]);
     expect(down.code, down.stderr).toBe(0);
