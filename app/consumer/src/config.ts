@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type Static, Type } from 'typebox';
-import { Value } from 'typebox/value';
+import { resolveEnvConfig, envName as sharedEnvName } from '../../common/env-config.js';
 import { ConsumerConfigError } from './errors.js';
 
 export const ConsumerConfigSchema = Type.Object(
@@ -86,13 +86,11 @@ export const ConsumerConfigSchema = Type.Object(
 
 export type ConsumerConfig = Static<typeof ConsumerConfigSchema>;
 
-const CONFIG_KEYS = Object.keys(ConsumerConfigSchema.properties) as (keyof ConsumerConfig)[];
-
 const TLS_KEYS = ['kafkaTlsCaFile', 'kafkaTlsCertFile', 'kafkaTlsKeyFile'] as const;
 
 /** Environment variable that sets each option, e.g. `MESHRAG_CONSUMER_KAFKA_BROKERS`. */
 export function envName(key: keyof ConsumerConfig): string {
-  return `MESHRAG_CONSUMER_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+  return sharedEnvName('MESHRAG_CONSUMER', key);
 }
 
 /**
@@ -103,41 +101,35 @@ export function loadConsumerConfig(
   env: NodeJS.ProcessEnv = {},
   overrides: Partial<ConsumerConfig> = {},
 ): ConsumerConfig {
-  const raw: Record<string, unknown> = {};
-  for (const key of CONFIG_KEYS) {
-    const value = env[envName(key)];
-    if (value !== undefined && value !== '') raw[key] = value;
+  const result = resolveEnvConfig(ConsumerConfigSchema, {
+    envPrefix: 'MESHRAG_CONSUMER',
+    env,
+    overrides,
+  });
+  if (!result.ok) {
+    throw configError(
+      result.problems.map(
+        ({ key, given, message }) =>
+          `${envName(key)}: ${given === undefined ? 'is required' : `got ${JSON.stringify(given)}: ${message}`}`,
+      ),
+    );
   }
-  Object.assign(raw, overrides);
-  const converted = Value.Convert(ConsumerConfigSchema, Value.Default(ConsumerConfigSchema, raw));
-  const problems: string[] = [];
-  if (!Value.Check(ConsumerConfigSchema, converted)) {
-    const seen = new Set<string>();
-    for (const error of Value.Errors(ConsumerConfigSchema, converted)) {
-      const key = (error.instancePath.slice(1) ||
-        (error.params as { requiredProperties?: string[] }).requiredProperties?.[0]) as
-        | keyof ConsumerConfig
-        | undefined;
-      if (!key || seen.has(key)) continue;
-      seen.add(key);
-      const given = (converted as Record<string, unknown>)[key];
-      problems.push(
-        `${envName(key)}: ${given === undefined ? 'is required' : `got ${JSON.stringify(given)}: ${error.message}`}`,
-      );
-    }
-  } else if (new Set(TLS_KEYS.map((key) => converted[key] === undefined)).size > 1) {
-    problems.push(
+  const config = result.value;
+  if (new Set(TLS_KEYS.map((key) => config[key] === undefined)).size > 1) {
+    throw configError([
       `${TLS_KEYS.map(envName).join(', ')}: set all three for mutual TLS, or none for plain text`,
-    );
-  } else if (converted.overlapTokens * 2 > converted.chunkTokens) {
-    problems.push(
-      `${envName('overlapTokens')}: ${converted.overlapTokens} is more than half of ${envName('chunkTokens')} (${converted.chunkTokens})`,
-    );
+    ]);
   }
-  if (problems.length > 0) {
-    throw new ConsumerConfigError(`invalid consumer configuration:\n  ${problems.join('\n  ')}`);
+  if (config.overlapTokens * 2 > config.chunkTokens) {
+    throw configError([
+      `${envName('overlapTokens')}: ${config.overlapTokens} is more than half of ${envName('chunkTokens')} (${config.chunkTokens})`,
+    ]);
   }
-  return converted as ConsumerConfig;
+  return config;
+}
+
+function configError(problems: readonly string[]): ConsumerConfigError {
+  return new ConsumerConfigError(`invalid consumer configuration:\n  ${problems.join('\n  ')}`);
 }
 
 /** Splits `MESHRAG_CONSUMER_KAFKA_BROKERS` into `host:port` entries. */

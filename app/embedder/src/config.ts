@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Static, Type } from 'typebox';
-import { Value } from 'typebox/value';
+import { resolveEnvConfig, envName as sharedEnvName } from '../../common/env-config.js';
 
 export const EmbedderConfigSchema = Type.Object(
   {
@@ -70,7 +70,7 @@ export type ExecutionProvider = EmbedderConfig['executionProvider'];
 
 /** Environment variable that sets each option, e.g. `MESHRAG_EMBEDDER_MAX_BATCH_TOKENS`. */
 export function envName(key: keyof EmbedderConfig): string {
-  return `MESHRAG_EMBEDDER_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+  return sharedEnvName('MESHRAG_EMBEDDER', key);
 }
 
 /** Command-line flag that sets each option, e.g. `--max-batch-tokens`. */
@@ -103,32 +103,21 @@ export function loadConfig(
     strict: true,
     allowPositionals: false,
   });
-  const raw: Record<string, unknown> = { intraOpNumThreads: availableCpus() };
-  for (const key of CONFIG_KEYS) {
-    const value = flags[flagName(key)] ?? env[envName(key)];
-    if (value !== undefined && value !== '') raw[key] = value;
-  }
-  Object.assign(raw, overrides);
-  const converted = Value.Convert(EmbedderConfigSchema, Value.Default(EmbedderConfigSchema, raw));
-  if (!Value.Check(EmbedderConfigSchema, converted)) {
-    const problems = new Map<string, string>();
-    for (const error of Value.Errors(EmbedderConfigSchema, converted)) {
-      const key = (error.instancePath.slice(1) ||
-        (error.params as { requiredProperties?: string[] }).requiredProperties?.[0]) as
-        | keyof EmbedderConfig
-        | undefined;
-      if (!key || problems.has(key)) continue;
-      const given = (converted as Record<string, unknown>)[key];
-      problems.set(
-        key,
+  const result = resolveEnvConfig(EmbedderConfigSchema, {
+    envPrefix: 'MESHRAG_EMBEDDER',
+    env,
+    flags: Object.fromEntries(CONFIG_KEYS.map((key) => [key, flags[flagName(key)]])),
+    defaults: { intraOpNumThreads: availableCpus() },
+    overrides,
+  });
+  if (!result.ok) {
+    const problems = result.problems.map(
+      ({ key, given }) =>
         `${key} (${envName(key)} or --${flagName(key)}): ${given === undefined ? 'is required' : `got ${JSON.stringify(given)}, ${describe(key)}`}`,
-      );
-    }
-    throw new ConfigError(
-      `invalid embedder configuration:\n  ${[...problems.values()].join('\n  ')}`,
     );
+    throw new ConfigError(`invalid embedder configuration:\n  ${problems.join('\n  ')}`);
   }
-  return converted;
+  return result.value;
 }
 
 function describe(key: keyof EmbedderConfig): string {
