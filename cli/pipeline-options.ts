@@ -49,15 +49,3 @@ export function brokersOf(connection: Pick<PipelineConnection, 'brokers'>): stri
     .map((b) => b.trim())
     .filter(Boolean);
 }
-
-/** Runs a command body; a failure prints its message (no stack) and sets exit code 1. */
-export function action<A extends unknown[]>(body: (...args: A) => Promise<void>) {
-  return async (...args: A): Promise<void> => {
-    try {
-      await body(...args);
-    } catch (error) {
-      process.stderr.write(`meshrag: error: ${(error as Error).message}\n`);
-      process.exitCode = 1;
-    }
-  };
-}

@@ -5,12 +5,8 @@
 import type { Command } from 'commander';
 import { createKafka } from '../../app/common/kafka.js';
 import { readDeadLetters } from '../../app/consumer/src/delivery/dead-letter-reader.js';
-import {
-  action,
-  brokersOf,
-  type PipelineConnection,
-  withPipelineOptions,
-} from '../pipeline-options.js';
+import { action } from '../command-action.js';
+import { brokersOf, type PipelineConnection, withPipelineOptions } from '../pipeline-options.js';
 
 export function registerDlqCommand(program: Command): void {
   withPipelineOptions(

@@ -16,12 +16,8 @@ import {
   javaCompatiblePartitioner,
 } from '../../app/common/kafka.js';
 import { allLifecycleTopics, LifecycleTopics } from '../../app/common/topics.js';
-import {
-  action,
-  brokersOf,
-  type PipelineConnection,
-  withPipelineOptions,
-} from '../pipeline-options.js';
+import { action } from '../command-action.js';
+import { brokersOf, type PipelineConnection, withPipelineOptions } from '../pipeline-options.js';
 
 interface IngestOptions extends PipelineConnection {
   readonly raw: boolean;

@@ -19,6 +19,7 @@ import {
 } from '../../local/pipeline/pipeline-services.js';
 import { consoleReporter } from '../../local/reporter.js';
 import type { ServiceStatus } from '../../local/supervisor/supervisor.js';
+import { action } from '../command-action.js';
 
 interface DirOptions {
   readonly cacheDir?: string;
@@ -49,18 +50,6 @@ function withDirOptions(command: Command): Command {
         'service data, logs and the state file (default: <cache-dir>/run)',
       ),
     );
-}
-
-/** Runs a subcommand body; a failure prints its message (no stack) and exits 1. */
-function action<A extends unknown[]>(body: (...args: A) => Promise<void>) {
-  return async (...args: A): Promise<void> => {
-    try {
-      await body(...args);
-    } catch (error) {
-      process.stderr.write(`meshrag: error: ${(error as Error).message}\n`);
-      process.exitCode = 1;
-    }
-  };
 }
 
 function display(path: string): string {

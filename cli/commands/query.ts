@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { EmbedClient } from '../../app/consumer/src/embedding/embed-client.js';
 import { chromaClientFor } from '../../app/consumer/src/indexing/chroma-index.js';
-import { action, type PipelineConnection, withPipelineOptions } from '../pipeline-options.js';
+import { action } from '../command-action.js';
+import { type PipelineConnection, withPipelineOptions } from '../pipeline-options.js';
 
 export interface QueryHit {
   readonly rank: number;

@@ -6,12 +6,8 @@ import type { Command } from 'commander';
 import { createKafka } from '../../app/common/kafka.js';
 import { LifecycleTopics } from '../../app/common/topics.js';
 import { chromaClientFor } from '../../app/consumer/src/indexing/chroma-index.js';
-import {
-  action,
-  brokersOf,
-  type PipelineConnection,
-  withPipelineOptions,
-} from '../pipeline-options.js';
+import { action } from '../command-action.js';
+import { brokersOf, type PipelineConnection, withPipelineOptions } from '../pipeline-options.js';
 
 export interface PipelineStats {
   readonly collection: string;
