@@ -1,11 +1,10 @@
-import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { validateDns1123Label } from '../common/validate.js';
 import type { IMeshIdentity } from '../mesh/mesh-identity.js';
 import { findWorkloadPort, type IMeshWorkload } from '../mesh/mesh-workload.js';
 import { Grant } from './grant.js';
 import type { GrantRecord } from './grant-record.js';
-import { allowNetworkAccess } from './network-access.js';
+import { allowMeshPort } from './mesh-port-access.js';
 
 export interface TcpGrantProps {
   readonly target: IMeshWorkload;
@@ -39,31 +38,7 @@ export class TcpGrant extends Grant {
       );
     }
 
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'security.istio.io/v1',
-      kind: 'AuthorizationPolicy',
-      metadata: {
-        name: `${target.workloadName}-${props.name}-${grantee.serviceAccountName}`,
-        namespace: target.namespace.name,
-      },
-      spec: {
-        action: 'ALLOW',
-        selector: { matchLabels: { ...target.selectorLabels } },
-        rules: [
-          {
-            from: [{ source: { principals: [grantee.principal] } }],
-            to: [{ operation: { ports: [String(port.port)] } }],
-          },
-        ],
-      },
-    });
-
-    allowNetworkAccess(target, grantee, {
-      namespaceName: target.namespace.name,
-      name: target.workloadName,
-      podLabels: target.selectorLabels,
-      port: port.port,
-    });
+    allowMeshPort(this, { target, grantee, name: props.name, port });
 
     this.record = {
       kind: 'tcp',
