@@ -1,7 +1,7 @@
 import {
   PRODUCTION_TOPIC_SETTINGS,
   uniformTopicPlan,
-} from '../components/kafka/kafka-topic-plan.js';
+} from '../constructs/kafka/kafka-topic-plan.js';
 import {
   DEFAULT_IMAGES,
   DEFAULT_MONITORING,

@@ -2,10 +2,10 @@
  * What differs between stacks, as typed data. Constructs read nothing else: no environment
  * variables and no mode flags, so a stack renders the same everywhere.
  */
-import type { WorkloadResources } from '../components/common/workload-resources.js';
-import type { EmbedderAccelerator } from '../components/embedder/embedder-service.js';
-import type { KafkaPoolOptions } from '../components/kafka/kafka-cluster.js';
-import type { KafkaTopicPlan } from '../components/kafka/kafka-topic-plan.js';
+import type { WorkloadResources } from '../constructs/common/workload-resources.js';
+import type { EmbedderAccelerator } from '../constructs/embedder/embedder-service.js';
+import type { KafkaPoolOptions } from '../constructs/kafka/kafka-cluster.js';
+import type { KafkaTopicPlan } from '../constructs/kafka/kafka-topic-plan.js';
 
 export interface StackConfig {
   /** The stack name (`dev`, `staging`, `prod`). */

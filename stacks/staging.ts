@@ -1,4 +1,4 @@
-import { uniformTopicPlan } from '../components/kafka/kafka-topic-plan.js';
+import { uniformTopicPlan } from '../constructs/kafka/kafka-topic-plan.js';
 import {
   DAY_MS,
   DEFAULT_IMAGES,

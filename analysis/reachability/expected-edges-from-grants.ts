@@ -2,7 +2,7 @@
  * How each declared grant should show up as edges, so the analysis can be held to "the edges
  * are the grants, nothing more and nothing less".
  */
-import type { GrantRecord } from '../../components/grants/grant-record.js';
+import type { GrantRecord } from '../../constructs/grants/grant-record.js';
 import { withImpliedOperations } from './kafka-acl-evaluator.js';
 import { identitySource, type ReachabilityEdge, sortEdges } from './reachability-edge.js';
 import type { ReachabilityModel } from './reachability-model.js';

@@ -1,6 +1,6 @@
 /**
  * The lifecycle topics of a document, declared once. The consumer, the CLI and the Strimzi
- * topic plan (`components/kafka`) all read names from here, so a rename is one edit.
+ * topic plan (`constructs/kafka`) all read names from here, so a rename is one edit.
  */
 export const LifecycleTopics = {
   /** Input: one parsed document per record, keyed by document id. */

@@ -22,8 +22,8 @@ import {
   type GraphFormat,
   renderGraph,
 } from '../../analysis/reachability/render-graph.js';
-import { renderStack } from '../../components/render/render-stack.js';
-import { toYaml } from '../../components/render/to-yaml.js';
+import { renderStack } from '../../constructs/render/render-stack.js';
+import { toYaml } from '../../constructs/render/to-yaml.js';
 import { stackNames } from '../../stacks/stack-registry.js';
 
 export interface StackGraph {

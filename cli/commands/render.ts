@@ -5,8 +5,8 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type RenderedObject, renderStack } from '../../components/render/render-stack.js';
-import { objectToYaml, toYaml } from '../../components/render/to-yaml.js';
+import { type RenderedObject, renderStack } from '../../constructs/render/render-stack.js';
+import { objectToYaml, toYaml } from '../../constructs/render/to-yaml.js';
 import { stackNames } from '../../stacks/stack-registry.js';
 
 /** Folder for objects without a namespace (Namespaces themselves). */

@@ -1,9 +1,9 @@
 /** A Kafka cluster with its namespaces, for construct tests. */
 import type { Chart } from 'cdk8s';
-import type { IKafkaClient, KafkaClientUser } from '../../components/kafka/kafka-client-user.js';
-import { KafkaCluster, type KafkaClusterProps } from '../../components/kafka/kafka-cluster.js';
-import type { IMeshIdentity } from '../../components/mesh/mesh-identity.js';
-import { MeshNamespace } from '../../components/mesh/mesh-namespace.js';
+import type { IKafkaClient, KafkaClientUser } from '../../constructs/kafka/kafka-client-user.js';
+import { KafkaCluster, type KafkaClusterProps } from '../../constructs/kafka/kafka-cluster.js';
+import type { IMeshIdentity } from '../../constructs/mesh/mesh-identity.js';
+import { MeshNamespace } from '../../constructs/mesh/mesh-namespace.js';
 
 export function kafkaFixture(chart: Chart, overrides: Partial<KafkaClusterProps> = {}) {
   const apps = new MeshNamespace(chart, 'Apps', { name: 'apps' });

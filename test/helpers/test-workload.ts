@@ -1,9 +1,9 @@
 /** A minimal IMeshWorkload for grant tests: an identity and ports, no pods. */
 import { Construct } from 'constructs';
-import type { WorkloadPort } from '../../components/common/workload-port.js';
-import { MeshIdentity } from '../../components/mesh/mesh-identity.js';
-import type { IMeshNamespace } from '../../components/mesh/mesh-namespace.js';
-import type { IMeshWorkload } from '../../components/mesh/mesh-workload.js';
+import type { WorkloadPort } from '../../constructs/common/workload-port.js';
+import { MeshIdentity } from '../../constructs/mesh/mesh-identity.js';
+import type { IMeshNamespace } from '../../constructs/mesh/mesh-namespace.js';
+import type { IMeshWorkload } from '../../constructs/mesh/mesh-workload.js';
 
 export class TestWorkload extends Construct implements IMeshWorkload {
   public readonly workloadName: string;

@@ -6,7 +6,7 @@ import {
   edgeKey,
   type ReachabilityEdge,
 } from '../../../../analysis/reachability/reachability-edge.js';
-import type { GrantRecord } from '../../../../components/grants/grant-record.js';
+import type { GrantRecord } from '../../../../constructs/grants/grant-record.js';
 import { kafka, principal } from './manifest-fixtures.js';
 
 const CONSUMER = principal('app', 'consumer');

@@ -12,9 +12,9 @@ import {
   parseManifestYaml,
 } from '../../../../analysis/reachability/manifest-object.js';
 import { edgeKey } from '../../../../analysis/reachability/reachability-edge.js';
-import type { GrantRecord } from '../../../../components/grants/grant-record.js';
-import { renderStack } from '../../../../components/render/render-stack.js';
-import { toYaml } from '../../../../components/render/to-yaml.js';
+import type { GrantRecord } from '../../../../constructs/grants/grant-record.js';
+import { renderStack } from '../../../../constructs/render/render-stack.js';
+import { toYaml } from '../../../../constructs/render/to-yaml.js';
 import { stackNames } from '../../../../stacks/stack-registry.js';
 
 function rendered(stack: string): { manifests: ManifestObject[]; grants: readonly GrantRecord[] } {

@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { graphStack, readManifests } from '../../../../cli/commands/graph.js';
 import { renderFiles } from '../../../../cli/commands/render.js';
-import { renderStack } from '../../../../components/render/render-stack.js';
-import { toYaml } from '../../../../components/render/to-yaml.js';
+import { renderStack } from '../../../../constructs/render/render-stack.js';
+import { toYaml } from '../../../../constructs/render/to-yaml.js';
 
 describe('meshrag graph', () => {
   const dirs: string[] = [];

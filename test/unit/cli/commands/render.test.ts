@@ -10,8 +10,8 @@ import {
   renderFiles,
   writeRenderFiles,
 } from '../../../../cli/commands/render.js';
-import { renderStack } from '../../../../components/render/render-stack.js';
-import { toYaml } from '../../../../components/render/to-yaml.js';
+import { renderStack } from '../../../../constructs/render/render-stack.js';
+import { toYaml } from '../../../../constructs/render/to-yaml.js';
 
 const run = promisify(execFile);
 const bin = join(import.meta.dirname, '../../../../bin/meshrag.mjs');

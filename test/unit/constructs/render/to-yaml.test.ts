@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { objectToYaml, toYaml } from '../../../../components/render/to-yaml.js';
+import { objectToYaml, toYaml } from '../../../../constructs/render/to-yaml.js';
 
 describe('toYaml', () => {
   it('writes one document per object, keys in the order given, and reads back equal', () => {

@@ -1,8 +1,8 @@
 import type { Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { collectGrants } from '../../../../components/grants/grant.js';
-import { TcpGrant } from '../../../../components/grants/tcp-grant.js';
-import { MeshNamespace } from '../../../../components/mesh/mesh-namespace.js';
+import { collectGrants } from '../../../../constructs/grants/grant.js';
+import { TcpGrant } from '../../../../constructs/grants/tcp-grant.js';
+import { MeshNamespace } from '../../../../constructs/mesh/mesh-namespace.js';
 import { validateManifest } from '../../../helpers/manifest-schemas.js';
 import { findObject, synthChart } from '../../../helpers/synth-chart.js';
 import { TestWorkload } from '../../../helpers/test-workload.js';

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   EmbedderService,
   type EmbedderServiceProps,
-} from '../../../../components/embedder/embedder-service.js';
-import { collectGrants } from '../../../../components/grants/grant.js';
-import { MeshIdentity } from '../../../../components/mesh/mesh-identity.js';
-import { MeshNamespace } from '../../../../components/mesh/mesh-namespace.js';
+} from '../../../../constructs/embedder/embedder-service.js';
+import { collectGrants } from '../../../../constructs/grants/grant.js';
+import { MeshIdentity } from '../../../../constructs/mesh/mesh-identity.js';
+import { MeshNamespace } from '../../../../constructs/mesh/mesh-namespace.js';
 import { validateManifest } from '../../../helpers/manifest-schemas.js';
 import { findObject, type SynthObject, synthChart } from '../../../helpers/synth-chart.js';
 

@@ -1,9 +1,9 @@
 import type { Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { collectGrants } from '../../../../components/grants/grant.js';
-import { HttpGrant, type HttpGrantProps } from '../../../../components/grants/http-grant.js';
-import { MeshIdentity } from '../../../../components/mesh/mesh-identity.js';
-import { MeshNamespace } from '../../../../components/mesh/mesh-namespace.js';
+import { collectGrants } from '../../../../constructs/grants/grant.js';
+import { HttpGrant, type HttpGrantProps } from '../../../../constructs/grants/http-grant.js';
+import { MeshIdentity } from '../../../../constructs/mesh/mesh-identity.js';
+import { MeshNamespace } from '../../../../constructs/mesh/mesh-namespace.js';
 import { validateManifest } from '../../../helpers/manifest-schemas.js';
 import { findObject, objectsOfKind, synthChart } from '../../../helpers/synth-chart.js';
 import { TestWorkload } from '../../../helpers/test-workload.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { collectGrants } from '../../../../components/grants/grant.js';
-import { KafkaClientUser } from '../../../../components/kafka/kafka-client-user.js';
-import { KafkaTopic, type KafkaTopicProps } from '../../../../components/kafka/kafka-topic.js';
-import { MeshIdentity } from '../../../../components/mesh/mesh-identity.js';
+import { collectGrants } from '../../../../constructs/grants/grant.js';
+import { KafkaClientUser } from '../../../../constructs/kafka/kafka-client-user.js';
+import { KafkaTopic, type KafkaTopicProps } from '../../../../constructs/kafka/kafka-topic.js';
+import { MeshIdentity } from '../../../../constructs/mesh/mesh-identity.js';
 import { asKafkaClient, kafkaFixture } from '../../../helpers/kafka-fixture.js';
 import { validateManifest } from '../../../helpers/manifest-schemas.js';
 import { findObject, synthChart } from '../../../helpers/synth-chart.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ChromaDb, type ChromaDbProps } from '../../../../components/chroma/chroma-db.js';
-import { collectGrants } from '../../../../components/grants/grant.js';
-import { MeshIdentity } from '../../../../components/mesh/mesh-identity.js';
-import { MeshNamespace } from '../../../../components/mesh/mesh-namespace.js';
+import { ChromaDb, type ChromaDbProps } from '../../../../constructs/chroma/chroma-db.js';
+import { collectGrants } from '../../../../constructs/grants/grant.js';
+import { MeshIdentity } from '../../../../constructs/mesh/mesh-identity.js';
+import { MeshNamespace } from '../../../../constructs/mesh/mesh-namespace.js';
 import { validateManifest } from '../../../helpers/manifest-schemas.js';
 import { findObject, synthChart } from '../../../helpers/synth-chart.js';
 

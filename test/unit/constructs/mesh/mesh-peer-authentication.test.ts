@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MeshPeerAuthentication } from '../../../../components/mesh/mesh-peer-authentication.js';
+import { MeshPeerAuthentication } from '../../../../constructs/mesh/mesh-peer-authentication.js';
 import { validateManifest } from '../../../helpers/manifest-schemas.js';
 import { findObject, synthChart } from '../../../helpers/synth-chart.js';
 

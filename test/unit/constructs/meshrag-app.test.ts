@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { MeshragStack } from '../../../components/meshrag-app.js';
+import { MeshragStack } from '../../../constructs/meshrag-app.js';
 import { getStack } from '../../../stacks/stack-registry.js';
 
 describe('MeshragStack', () => {

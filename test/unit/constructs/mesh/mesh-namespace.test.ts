@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MeshNamespace } from '../../../../components/mesh/mesh-namespace.js';
+import { MeshNamespace } from '../../../../constructs/mesh/mesh-namespace.js';
 import { validateManifest } from '../../../helpers/manifest-schemas.js';
 import { findObject, synthChart } from '../../../helpers/synth-chart.js';
 

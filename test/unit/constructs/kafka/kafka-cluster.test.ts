@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { KafkaCluster } from '../../../../components/kafka/kafka-cluster.js';
-import { MeshIdentity } from '../../../../components/mesh/mesh-identity.js';
-import { MeshNamespace } from '../../../../components/mesh/mesh-namespace.js';
+import { KafkaCluster } from '../../../../constructs/kafka/kafka-cluster.js';
+import { MeshIdentity } from '../../../../constructs/mesh/mesh-identity.js';
+import { MeshNamespace } from '../../../../constructs/mesh/mesh-namespace.js';
 import { kafkaFixture } from '../../../helpers/kafka-fixture.js';
 import { validateManifest } from '../../../helpers/manifest-schemas.js';
 import { findObject, synthChart } from '../../../helpers/synth-chart.js';

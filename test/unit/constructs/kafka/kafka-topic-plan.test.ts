@@ -4,8 +4,8 @@ import {
   PRODUCTION_TOPIC_SETTINGS,
   uniformTopicPlan,
   validateTopicSettings,
-} from '../../../../components/kafka/kafka-topic-plan.js';
-import { LifecycleTopicSet } from '../../../../components/kafka/lifecycle-topic-set.js';
+} from '../../../../constructs/kafka/kafka-topic-plan.js';
+import { LifecycleTopicSet } from '../../../../constructs/kafka/lifecycle-topic-set.js';
 import { kafkaFixture } from '../../../helpers/kafka-fixture.js';
 import { objectsOfKind, synthChart } from '../../../helpers/synth-chart.js';
 

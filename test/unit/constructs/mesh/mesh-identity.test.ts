@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MeshIdentity, meshPrincipal } from '../../../../components/mesh/mesh-identity.js';
-import { MeshNamespace } from '../../../../components/mesh/mesh-namespace.js';
+import { MeshIdentity, meshPrincipal } from '../../../../constructs/mesh/mesh-identity.js';
+import { MeshNamespace } from '../../../../constructs/mesh/mesh-namespace.js';
 import { findObject, objectsOfKind, synthChart } from '../../../helpers/synth-chart.js';
 
 describe('MeshIdentity', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KafkaClientUser } from '../../../../components/kafka/kafka-client-user.js';
-import { MeshIdentity } from '../../../../components/mesh/mesh-identity.js';
+import { KafkaClientUser } from '../../../../constructs/kafka/kafka-client-user.js';
+import { MeshIdentity } from '../../../../constructs/mesh/mesh-identity.js';
 import { kafkaFixture } from '../../../helpers/kafka-fixture.js';
 import { validateManifest } from '../../../helpers/manifest-schemas.js';
 import { findObject, synthChart } from '../../../helpers/synth-chart.js';

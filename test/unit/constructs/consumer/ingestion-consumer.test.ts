@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   IngestionConsumer,
   type IngestionConsumerProps,
-} from '../../../../components/consumer/ingestion-consumer.js';
-import { KafkaTopic } from '../../../../components/kafka/kafka-topic.js';
+} from '../../../../constructs/consumer/ingestion-consumer.js';
+import { KafkaTopic } from '../../../../constructs/kafka/kafka-topic.js';
 import { kafkaFixture } from '../../../helpers/kafka-fixture.js';
 import { validateManifest } from '../../../helpers/manifest-schemas.js';
 import { findObject, type SynthObject, synthChart } from '../../../helpers/synth-chart.js';

@@ -15,7 +15,7 @@ import {
   envName as embedderEnvName,
   loadConfig as loadEmbedderConfig,
 } from '../../../app/embedder/src/config.js';
-import { type RenderedObject, renderStack } from '../../../components/render/render-stack.js';
+import { type RenderedObject, renderStack } from '../../../constructs/render/render-stack.js';
 import { stackNames } from '../../../stacks/stack-registry.js';
 
 interface EnvVar {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type RenderedObject, renderStack } from '../../../../components/render/render-stack.js';
-import { toYaml } from '../../../../components/render/to-yaml.js';
+import { type RenderedObject, renderStack } from '../../../../constructs/render/render-stack.js';
+import { toYaml } from '../../../../constructs/render/to-yaml.js';
 import { dev } from '../../../../stacks/dev.js';
 import { stackNames } from '../../../../stacks/stack-registry.js';
 import { validateManifest } from '../../../helpers/manifest-schemas.js';
