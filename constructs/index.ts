@@ -6,4 +6,5 @@ export * from './grants/index.js';
 export * from './kafka/index.js';
 export * from './mesh/index.js';
 export * from './meshrag-app.js';
+export * from './meshrag-stack-config.js';
 export * from './render/index.js';

@@ -1,6 +1,5 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { StackConfig } from '../stacks/stack-config.js';
 import { ChromaDb } from './chroma/chroma-db.js';
 import { IngestionConsumer } from './consumer/ingestion-consumer.js';
 import { EmbedderService } from './embedder/embedder-service.js';
@@ -11,9 +10,10 @@ import { LifecycleTopicSet } from './kafka/lifecycle-topic-set.js';
 import { type IMeshIdentity, MeshIdentity } from './mesh/mesh-identity.js';
 import { MeshNamespace } from './mesh/mesh-namespace.js';
 import { MeshPeerAuthentication } from './mesh/mesh-peer-authentication.js';
+import type { MeshragStackConfig } from './meshrag-stack-config.js';
 
 export interface MeshragStackProps extends ChartProps {
-  readonly config: StackConfig;
+  readonly config: MeshragStackConfig;
 }
 
 /**
@@ -22,7 +22,7 @@ export interface MeshragStackProps extends ChartProps {
  * are the whole access model; anything not granted here is denied on every layer.
  */
 export class MeshragStack extends Chart {
-  public readonly config: StackConfig;
+  public readonly config: MeshragStackConfig;
   public readonly appNamespace: MeshNamespace;
   public readonly kafkaNamespace: MeshNamespace;
   public readonly kafka: KafkaCluster;

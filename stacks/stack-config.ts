@@ -1,60 +1,7 @@
 /**
- * What differs between stacks, as typed data. Constructs read nothing else: no environment
- * variables and no mode flags, so a stack renders the same everywhere.
+ * What differs between stacks, as typed data. The in-cluster part is the constructs' own
+ * `MeshragStackConfig`; constructs never import this folder, callers pass the config in.
  */
-import type { WorkloadResources } from '../constructs/common/workload-resources.js';
-import type { EmbedderAccelerator } from '../constructs/embedder/embedder-service.js';
-import type { KafkaPoolOptions } from '../constructs/kafka/kafka-cluster.js';
-import type { KafkaTopicPlan } from '../constructs/kafka/kafka-topic-plan.js';
+import type { MeshragStackConfig } from '../constructs/meshrag-stack-config.js';
 
-export interface StackConfig {
-  /** The stack name (`dev`, `staging`, `prod`). */
-  readonly name: string;
-  readonly namespaces: {
-    /** Meshed namespace of the embedder, consumer and Chroma. */
-    readonly app: string;
-    /** Namespace of the Kafka brokers (not meshed). */
-    readonly kafka: string;
-  };
-  /** Container images, pinned by tag or digest; a Pulumi program may feed resolved digests. */
-  readonly images: {
-    readonly embedder: string;
-    readonly consumer: string;
-    readonly chroma: string;
-  };
-  readonly kafka: {
-    /** The `Kafka` resource name. */
-    readonly clusterName: string;
-    /** Kafka 4.3.x. */
-    readonly version: string;
-    readonly controllers: KafkaPoolOptions;
-    readonly brokers: KafkaPoolOptions;
-    readonly defaultReplicationFactor: number;
-    readonly minInsyncReplicas: number;
-  };
-  readonly topics: KafkaTopicPlan;
-  readonly embedder: {
-    readonly accelerator: EmbedderAccelerator;
-    /** Only with `accelerator: 'gpu'`. */
-    readonly gpuCount?: number;
-    readonly minReplicas: number;
-    readonly maxReplicas: number;
-    readonly resources?: WorkloadResources;
-  };
-  readonly consumer: {
-    readonly replicas: number;
-    readonly groupId: string;
-    readonly resources?: WorkloadResources;
-  };
-  readonly chroma: {
-    readonly storageGiB: number;
-    readonly storageClassName?: string;
-    readonly resources?: WorkloadResources;
-  };
-  /** The cluster's Prometheus, which gets the metrics-scrape grants. */
-  readonly monitoring: {
-    readonly namespace: string;
-    readonly serviceAccountName: string;
-    readonly podLabels: Readonly<Record<string, string>>;
-  };
-}
+export type StackConfig = MeshragStackConfig;

@@ -24,7 +24,7 @@ import {
 } from '../../analysis/reachability/render-graph.js';
 import { renderStack } from '../../constructs/render/render-stack.js';
 import { toYaml } from '../../constructs/render/to-yaml.js';
-import { stackNames } from '../../stacks/stack-registry.js';
+import { getStack, stackNames } from '../../stacks/stack-registry.js';
 
 export interface StackGraph {
   readonly report: ReachabilityReport;
@@ -39,7 +39,7 @@ export async function graphStack(
   format: GraphFormat,
   manifests?: readonly ManifestObject[],
 ): Promise<StackGraph> {
-  const { objects, grants } = renderStack(stack);
+  const { objects, grants } = renderStack(getStack(stack));
   const parsed = manifests ?? parseManifestYaml(toYaml(objects));
   const report = analyzeReachability(parsed);
   const diff = diffEdges(report.edges, expectedEdgesFromGrants(grants, report.model));

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type RenderedObject, renderStack } from '../../constructs/render/render-stack.js';
 import { objectToYaml, toYaml } from '../../constructs/render/to-yaml.js';
-import { stackNames } from '../../stacks/stack-registry.js';
+import { getStack, stackNames } from '../../stacks/stack-registry.js';
 
 /** Folder for objects without a namespace (Namespaces themselves). */
 export const CLUSTER_SCOPED_DIR = '_cluster';
@@ -74,7 +74,7 @@ export function registerRenderCommand(program: Command): void {
     )
     .action(async (options: { stack: string; out?: string }) => {
       try {
-        const { objects } = renderStack(options.stack);
+        const { objects } = renderStack(getStack(options.stack));
         if (options.out === undefined) {
           process.stdout.write(toYaml(objects));
           return;

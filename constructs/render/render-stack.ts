@@ -1,8 +1,7 @@
 import { App } from 'cdk8s';
-import type { StackConfig } from '../../stacks/stack-config.js';
-import { getStack } from '../../stacks/stack-registry.js';
 import type { GrantRecord } from '../grants/grant-record.js';
 import { MeshragStack } from '../meshrag-app.js';
+import type { MeshragStackConfig } from '../meshrag-stack-config.js';
 
 /** A rendered Kubernetes object (plain JSON). */
 export interface RenderedObject {
@@ -64,8 +63,7 @@ function compareStrings(a: string, b: string): number {
  * Renders a stack offline: every object and every grant. Pure: no files, no cluster, no
  * environment; the same input gives the same output.
  */
-export function renderStack(stack: string | StackConfig): RenderedStack {
-  const config = typeof stack === 'string' ? getStack(stack) : stack;
+export function renderStack(config: MeshragStackConfig): RenderedStack {
   const app = new App({ outdir: '.' });
   const chart = new MeshragStack(app, config.name, { config });
   const objects = (chart.toJson() as RenderedObject[]).slice().sort(compareObjects);

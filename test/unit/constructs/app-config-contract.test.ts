@@ -16,7 +16,7 @@ import {
   loadConfig as loadEmbedderConfig,
 } from '../../../app/embedder/src/config.js';
 import { type RenderedObject, renderStack } from '../../../constructs/render/render-stack.js';
-import { stackNames } from '../../../stacks/stack-registry.js';
+import { getStack, stackNames } from '../../../stacks/stack-registry.js';
 
 interface EnvVar {
   readonly name: string;
@@ -42,7 +42,7 @@ function literalEnv(vars: readonly EnvVar[], prefix: string): Record<string, str
 }
 
 describe.each(stackNames)('stack %s: workload configuration', (stack) => {
-  const { objects } = renderStack(stack);
+  const { objects } = renderStack(getStack(stack));
 
   it('sets only consumer variables the consumer reads, and the consumer accepts them', () => {
     const env = literalEnv(containerEnv(objects, 'consumer'), 'MESHRAG_CONSUMER_');

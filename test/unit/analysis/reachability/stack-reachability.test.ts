@@ -15,10 +15,10 @@ import { edgeKey } from '../../../../analysis/reachability/reachability-edge.js'
 import type { GrantRecord } from '../../../../constructs/grants/grant-record.js';
 import { renderStack } from '../../../../constructs/render/render-stack.js';
 import { toYaml } from '../../../../constructs/render/to-yaml.js';
-import { stackNames } from '../../../../stacks/stack-registry.js';
+import { getStack, stackNames } from '../../../../stacks/stack-registry.js';
 
 function rendered(stack: string): { manifests: ManifestObject[]; grants: readonly GrantRecord[] } {
-  const { objects, grants } = renderStack(stack);
+  const { objects, grants } = renderStack(getStack(stack));
   return { manifests: parseManifestYaml(toYaml(objects)), grants };
 }
 

@@ -6,6 +6,7 @@ import { graphStack, readManifests } from '../../../../cli/commands/graph.js';
 import { renderFiles } from '../../../../cli/commands/render.js';
 import { renderStack } from '../../../../constructs/render/render-stack.js';
 import { toYaml } from '../../../../constructs/render/to-yaml.js';
+import { getStack } from '../../../../stacks/stack-registry.js';
 
 describe('meshrag graph', () => {
   const dirs: string[] = [];
@@ -24,7 +25,7 @@ describe('meshrag graph', () => {
     const dir = await mkdtemp(join(tmpdir(), 'meshrag-graph-'));
     dirs.push(dir);
     const file = join(dir, 'prod.yaml');
-    await writeFile(file, toYaml(renderStack('prod').objects));
+    await writeFile(file, toYaml(renderStack(getStack('prod')).objects));
     const fromFile = await graphStack('prod', 'json', await readManifests(file));
     const rendered = await graphStack('prod', 'json');
     expect(fromFile.output).toBe(rendered.output);
@@ -36,7 +37,7 @@ describe('meshrag graph', () => {
   it('analyses a `meshrag render --out` folder (one file per object) with the same result', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'meshrag-graph-'));
     dirs.push(dir);
-    for (const [path, content] of renderFiles(renderStack('prod').objects)) {
+    for (const [path, content] of renderFiles(renderStack(getStack('prod')).objects)) {
       await mkdir(dirname(join(dir, path)), { recursive: true });
       await writeFile(join(dir, path), content);
     }
@@ -49,7 +50,7 @@ describe('meshrag graph', () => {
     const dir = await mkdtemp(join(tmpdir(), 'meshrag-graph-'));
     dirs.push(dir);
     const file = join(dir, 'prod.yaml');
-    const objects = renderStack('prod').objects.filter(
+    const objects = renderStack(getStack('prod')).objects.filter(
       (o) => !(o.kind === 'AuthorizationPolicy' && o.metadata.namespace === 'meshrag'),
     );
     await writeFile(file, toYaml(objects));

@@ -12,13 +12,14 @@ import {
 } from '../../../../cli/commands/render.js';
 import { renderStack } from '../../../../constructs/render/render-stack.js';
 import { toYaml } from '../../../../constructs/render/to-yaml.js';
+import { getStack } from '../../../../stacks/stack-registry.js';
 
 const run = promisify(execFile);
 const bin = join(import.meta.dirname, '../../../../bin/meshrag.mjs');
 
 describe('meshrag render', () => {
   it('lays out one file per object under its namespace', () => {
-    const files = renderFiles(renderStack('dev').objects);
+    const files = renderFiles(renderStack(getStack('dev')).objects);
     expect(files.get('_cluster/namespace-meshrag.yaml')).toContain('kind: Namespace');
     expect(files.get('istio-system/peerauthentication-default.yaml')).toContain('mode: STRICT');
     expect(files.get('kafka/kafka-meshrag.yaml')).toContain('kind: Kafka');
@@ -67,12 +68,14 @@ describe('meshrag render', () => {
     const out = await mkdtemp(join(tmpdir(), 'meshrag-render-'));
     try {
       const { stdout } = await run(process.execPath, [bin, 'render', '--stack', 'prod']);
-      expect(stdout).toBe(toYaml(renderStack('prod').objects));
+      expect(stdout).toBe(toYaml(renderStack(getStack('prod')).objects));
       await run(process.execPath, [bin, 'render', '--stack', 'prod', '--out', out]);
       const written = await readdir(out, { recursive: true });
       const yamlFiles = written.filter((f) => f.endsWith('.yaml')).sort();
       expect(written).toContain(RENDER_INDEX_FILE);
-      expect(yamlFiles).toEqual([...renderFiles(renderStack('prod').objects).keys()].sort());
+      expect(yamlFiles).toEqual(
+        [...renderFiles(renderStack(getStack('prod')).objects).keys()].sort(),
+      );
       const docs = parseAllDocuments(stdout).length;
       expect(yamlFiles).toHaveLength(docs);
       expect(await readFile(join(out, 'meshrag/deployment-embedder.yaml'), 'utf8')).toContain(

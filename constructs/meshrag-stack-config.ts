@@ -1,0 +1,61 @@
+/**
+ * Everything in the cluster that differs between stacks, as typed data: the props of
+ * `MeshragStack`. Constructs read nothing else (no environment variables, no mode flags, no
+ * `stacks/`), so a stack renders the same everywhere; the caller passes the config in.
+ */
+import type { WorkloadResources } from './common/workload-resources.js';
+import type { EmbedderAccelerator } from './embedder/embedder-service.js';
+import type { KafkaPoolOptions } from './kafka/kafka-cluster.js';
+import type { KafkaTopicPlan } from './kafka/kafka-topic-plan.js';
+
+export interface MeshragStackConfig {
+  /** The stack name (`dev`, `staging`, `prod`). */
+  readonly name: string;
+  readonly namespaces: {
+    /** Meshed namespace of the embedder, consumer and Chroma. */
+    readonly app: string;
+    /** Namespace of the Kafka brokers (not meshed). */
+    readonly kafka: string;
+  };
+  /** Container images, pinned by tag or digest; a Pulumi program may feed resolved digests. */
+  readonly images: {
+    readonly embedder: string;
+    readonly consumer: string;
+    readonly chroma: string;
+  };
+  readonly kafka: {
+    /** The `Kafka` resource name. */
+    readonly clusterName: string;
+    /** Kafka 4.3.x. */
+    readonly version: string;
+    readonly controllers: KafkaPoolOptions;
+    readonly brokers: KafkaPoolOptions;
+    readonly defaultReplicationFactor: number;
+    readonly minInsyncReplicas: number;
+  };
+  readonly topics: KafkaTopicPlan;
+  readonly embedder: {
+    readonly accelerator: EmbedderAccelerator;
+    /** Only with `accelerator: 'gpu'`. */
+    readonly gpuCount?: number;
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    readonly resources?: WorkloadResources;
+  };
+  readonly consumer: {
+    readonly replicas: number;
+    readonly groupId: string;
+    readonly resources?: WorkloadResources;
+  };
+  readonly chroma: {
+    readonly storageGiB: number;
+    readonly storageClassName?: string;
+    readonly resources?: WorkloadResources;
+  };
+  /** The cluster's Prometheus, which gets the metrics-scrape grants. */
+  readonly monitoring: {
+    readonly namespace: string;
+    readonly serviceAccountName: string;
+    readonly podLabels: Readonly<Record<string, string>>;
+  };
+}
