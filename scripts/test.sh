@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # `npm test`: sets up everything the tests need from the registries (npm packages, Kafka jars,
-# the model, Chroma), then runs lint, type checks, unit and integration tests.
+# the model, Chroma, a Kubernetes API server built with Go), then runs lint, type checks, unit
+# and integration tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure-deps.sh
 
 ensure_node_modules
-node bin/meshrag.mjs local fetch
+# --kube-apiserver: the integration tests run a real Kubernetes API server built from its Go
+# modules into the cache (docs/kubernetes-api-server.md); cold ~15 min on 2 cores, then seconds.
+node bin/meshrag.mjs local fetch --kube-apiserver
 
 npx biome ci .
 npx tsc --noEmit -p tsconfig.json
