@@ -230,7 +230,6 @@ export async function startKubeApiServer(
       '--leader-elect=false',
       `--service-account-private-key-file=${saKey}`,
       `--root-ca-file=${caFile}`,
-      `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
     ],
     health: { kind: 'process' },
     startTimeoutMs: 60_000,

@@ -105,14 +105,12 @@ describe('Chroma volume size on a real Kubernetes API server', { timeout: 300_00
     await kubectlOk(
       kube,
       ['apply', '--server-side', '--field-manager=meshrag-test', '-f', '-'],
-      [
+      yamlStream([
         storageClass(EXPANDABLE, true),
         storageClass(FIXED, false),
         volumeFor('data-chroma-0', EXPANDABLE, 5),
         volumeFor('data-fixed-0', FIXED, 5),
-      ]
-        .map((o) => JSON.stringify(o))
-        .join('\n'),
+      ]),
     );
   }, 600_000);
   afterAll(async () => {
