@@ -8,7 +8,8 @@ source scripts/lib/ensure-deps.sh
 
 ensure_node_modules
 # --kube-apiserver: the integration tests run a real Kubernetes API server built from its Go
-# modules into the cache (docs/kubernetes-api-server.md); cold ~15 min on 2 cores, then seconds.
+# modules into the cache (docs/kubernetes-api-server.md): cold, tens of minutes on 2 cores; then a
+# stamp check.
 node bin/meshrag.mjs local fetch --kube-apiserver
 
 npx biome ci .

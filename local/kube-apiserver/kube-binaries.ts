@@ -149,7 +149,7 @@ export async function ensureKubeBinaries(
   const go = options.go ?? process.env.MESHRAG_GO ?? 'go';
   reporter.info(
     `Kubernetes ${KUBERNETES_VERSION} and etcd ${ETCD_VERSION}: building with Go into ${dir} ` +
-      '(cold: ~10-20 min on 2 cores and ~7 GB of Go build cache; seconds afterwards)',
+      '(cold: tens of minutes on 2 cores and ~7 GB of Go build cache; a stamp check afterwards)',
   );
   await mkdir(dir, { recursive: true });
   await rm(stampFile, { force: true });
