@@ -17,6 +17,7 @@ import {
   diff,
   kubectlOk,
   startTestKube,
+  yamlStream,
 } from './kube-fixture.js';
 
 const NAMESPACE = 'apps';
