@@ -80,7 +80,9 @@ describe('meshrag policy', () => {
       checked: number;
     };
     expect(json.checked).toBe(2);
+    // An Istio policy in the files means a mesh, which then needs its mesh-wide STRICT baseline.
     expect(json.violations.map((v) => v.rule)).toEqual([
+      'mesh-mtls-strict-meshwide',
       'mesh-no-permissive-mtls',
       'mesh-port-names',
     ]);
@@ -122,6 +124,6 @@ describe('meshrag policy', () => {
     expect(violating.code).toBe(1);
     expect(JSON.parse(violating.stdout).violations).toHaveLength(3);
     expect(unparseable.code).toBe(2);
-    expect(unparseable.stderr).toContain(`${broken}:2:`);
+    expect(unparseable.stderr).toContain(`${broken}:1:4: Nested mappings`);
   }, 120_000);
 });
