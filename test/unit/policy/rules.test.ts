@@ -417,7 +417,11 @@ describe('policy rules', () => {
           }
         }
       }
-      const result = evaluateRule(rule, objects, { config: policyConfig, stack: 'prod', where: 'pulumi' });
+      const result = evaluateRule(rule, objects, {
+        config: policyConfig,
+        stack: 'prod',
+        where: 'pulumi',
+      });
       expect(result.violations).toEqual([]);
     });
 
