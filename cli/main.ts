@@ -3,6 +3,7 @@
  * Each subcommand lives in `cli/commands/<name>.ts` and registers itself on the root program.
  */
 import { Command } from 'commander';
+import { registerDiffCommand } from './commands/diff.js';
 import { registerDlqCommand } from './commands/dlq.js';
 import { registerGraphCommand } from './commands/graph.js';
 import { registerIngestCommand } from './commands/ingest.js';
@@ -18,6 +19,7 @@ const program = new Command()
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
+registerDiffCommand(program);
 registerDlqCommand(program);
 registerGraphCommand(program);
 registerIngestCommand(program);
