@@ -66,9 +66,15 @@ export class MeshragStack extends Chart {
       namespace: this.appNamespace,
       image: config.images.chroma,
       storageGiB: config.chroma.storageGiB,
+      ...(config.chroma.initialStorageGiB === undefined
+        ? {}
+        : { initialStorageGiB: config.chroma.initialStorageGiB }),
       ...(config.chroma.storageClassName === undefined
         ? {}
         : { storageClassName: config.chroma.storageClassName }),
+      ...(config.chroma.storageClassAllowsExpansion === undefined
+        ? {}
+        : { storageClassAllowsExpansion: config.chroma.storageClassAllowsExpansion }),
       ...(config.chroma.resources === undefined ? {} : { resources: config.chroma.resources }),
     });
     this.embedder = new EmbedderService(this, 'Embedder', {

