@@ -66,7 +66,8 @@ const KEY_SCHEMAS: Readonly<Record<string, TSchema>> = {
 /** The keys a stack file may set, without the namespace. */
 export const CONFIG_KEYS: readonly string[] = Object.keys(KEY_SCHEMAS);
 
-const ajv = new Ajv({ allErrors: false, strict: false });
+// verbose: errors carry their schema, so a union's message can list its choices.
+const ajv = new Ajv({ allErrors: false, strict: false, verbose: true });
 const validators = new Map(Object.entries(KEY_SCHEMAS).map(([k, s]) => [k, ajv.compile(s)]));
 // Keys whose fields depend on one field: checked once for that field, then by its value, so the
 // message is about the branch the user meant rather than the first branch of a union.
