@@ -49,7 +49,11 @@ export class GpuNodePool extends pulumi.ComponentResource {
   public readonly nodeGroup: eks.ManagedNodeGroup;
   public readonly devicePlugin: k8s.helm.v4.Chart;
 
-  public constructor(name: string, args: GpuNodePoolArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  public constructor(
+    name: string,
+    args: GpuNodePoolArgs,
+    opts: pulumi.ComponentResourceOptions = {},
+  ) {
     super('meshrag:gpu:GpuNodePool', name, args, opts);
     const parts = createGpuNodePool(this, name, args);
     this.nodeGroup = parts.nodeGroup;
@@ -68,7 +72,9 @@ export function createGpuNodePool(
   const desiredSize = args.desiredSize ?? minSize;
   const maxSize = args.maxSize ?? desiredSize;
   if (args.instanceTypes.length === 0) {
-    throw new Error(`GpuNodePool ${name}: instanceTypes is empty; name a GPU instance type, e.g. ['g5.xlarge']`);
+    throw new Error(
+      `GpuNodePool ${name}: instanceTypes is empty; name a GPU instance type, e.g. ['g5.xlarge']`,
+    );
   }
   if (!(minSize <= desiredSize && desiredSize <= maxSize && maxSize >= 1)) {
     throw new Error(

@@ -40,7 +40,11 @@ export class IstioMesh extends pulumi.ComponentResource {
   public readonly cni: k8s.helm.v4.Chart;
   public readonly istiod: k8s.helm.v4.Chart;
 
-  public constructor(name: string, args: IstioMeshArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
+  public constructor(
+    name: string,
+    args: IstioMeshArgs = {},
+    opts: pulumi.ComponentResourceOptions = {},
+  ) {
     super('meshrag:mesh:IstioMesh', name, args, opts);
     const parts = createIstioMesh(this, name, args);
     this.namespace = parts.namespace;

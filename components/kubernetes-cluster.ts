@@ -116,7 +116,9 @@ export function createKubernetesCluster(
   const maxSize = settings.nodeMaxSize ?? 4;
   const desiredSize = settings.nodeDesiredSize ?? minSize;
   if (settings.nodeInstanceTypes.length === 0) {
-    throw new Error(`KubernetesCluster ${name}: eks.nodeInstanceTypes is empty; name at least one instance type, e.g. ['m6i.xlarge']`);
+    throw new Error(
+      `KubernetesCluster ${name}: eks.nodeInstanceTypes is empty; name at least one instance type, e.g. ['m6i.xlarge']`,
+    );
   }
   if (!(minSize <= desiredSize && desiredSize <= maxSize && maxSize >= 1)) {
     throw new Error(

@@ -32,7 +32,10 @@ export interface MeshragPlatformArgs {
    * may be unknown at preview: the Deployments using them sit in a group of their own, so the
    * rest of the preview stays complete.
    */
-  readonly images: { readonly embedder: pulumi.Input<string>; readonly consumer: pulumi.Input<string> };
+  readonly images: {
+    readonly embedder: pulumi.Input<string>;
+    readonly consumer: pulumi.Input<string>;
+  };
   /**
    * For API servers without nodes: skip Pulumi's readiness checks (`pulumi.com/skipAwait`) on
    * every object and chart, and skip the Strimzi CA copy (no operator runs to write the CA).
@@ -72,7 +75,11 @@ export class MeshragPlatform extends pulumi.ComponentResource {
   public readonly kafkaBootstrap: pulumi.Output<string>;
   public readonly namespaces: pulumi.Output<{ app: string; kafka: string }>;
 
-  public constructor(name: string, args: MeshragPlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  public constructor(
+    name: string,
+    args: MeshragPlatformArgs,
+    opts: pulumi.ComponentResourceOptions = {},
+  ) {
     super('meshrag:platform:MeshragPlatform', name, {}, opts);
     const parts = createMeshragPlatform(this, name, args);
     this.groups = parts.groups;
@@ -99,7 +106,10 @@ export function createMeshragPlatform(
 
   // Render once with placeholder images: every object that carries one belongs to `services`
   // and is rendered again once the real references are known.
-  const placeholders = { embedder: PLACEHOLDER_IMAGE('embedder'), consumer: PLACEHOLDER_IMAGE('consumer') };
+  const placeholders = {
+    embedder: PLACEHOLDER_IMAGE('embedder'),
+    consumer: PLACEHOLDER_IMAGE('consumer'),
+  };
   const known = renderStack({ ...config, images: { ...config.images, ...placeholders } });
   const byGroup = splitIntoGroups(known.objects, Object.values(placeholders));
   const serviceKeys = new Set(byGroup.services.map(objectKey));
@@ -242,7 +252,10 @@ export function deployableObjects(
     const annotations = (o.metadata.annotations ?? {}) as Record<string, string>;
     return {
       ...o,
-      metadata: { ...o.metadata, annotations: { ...annotations, 'pulumi.com/waitFor': KAFKA_WAIT_FOR } },
+      metadata: {
+        ...o.metadata,
+        annotations: { ...annotations, 'pulumi.com/waitFor': KAFKA_WAIT_FOR },
+      },
     };
   });
 }

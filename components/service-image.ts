@@ -49,7 +49,11 @@ export class ServiceImage extends pulumi.ComponentResource {
   /** `sha256:…`, or '' for a prebuilt reference pinned by tag. */
   public readonly digest: pulumi.Output<string>;
 
-  public constructor(name: string, args: ServiceImageArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  public constructor(
+    name: string,
+    args: ServiceImageArgs,
+    opts: pulumi.ComponentResourceOptions = {},
+  ) {
     super('meshrag:image:ServiceImage', name, args, opts);
     const parts = createServiceImage(this, name, args);
     this.ref = parts.ref;
@@ -90,7 +94,10 @@ export function createServiceImage(
       { parent },
     );
     repositoryUrl = repository.repositoryUrl;
-    const token = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId }, { parent });
+    const token = aws.ecr.getAuthorizationTokenOutput(
+      { registryId: repository.registryId },
+      { parent },
+    );
     registries = [
       {
         address: repository.repositoryUrl.apply((url) => url.split('/')[0] ?? url),

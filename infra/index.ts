@@ -9,7 +9,10 @@ import { meshragProgram } from './meshrag-program.js';
 
 const config = resolveStackConfig(pulumi.getStack(), pulumi.runtime.allConfig());
 const kubeconfigSetting = new pulumi.Config('meshrag').getSecret('kubeconfig');
-const outputs = meshragProgram(config, kubeconfigSetting === undefined ? {} : { kubeconfig: kubeconfigSetting });
+const outputs = meshragProgram(
+  config,
+  kubeconfigSetting === undefined ? {} : { kubeconfig: kubeconfigSetting },
+);
 
 export const kubeconfig = outputs.kubeconfig;
 export const namespaces = outputs.namespaces;

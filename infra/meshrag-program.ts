@@ -3,7 +3,7 @@
  * under mocks: the cluster (adopted or EKS), the GPU pool where the stack asks for one, the
  * images, and the platform; returns the stack outputs.
  */
-import * as pulumi from '@pulumi/pulumi';
+import type * as pulumi from '@pulumi/pulumi';
 import { GpuNodePool } from '../components/gpu-node-pool.js';
 import { KubernetesCluster } from '../components/kubernetes-cluster.js';
 import { MeshragPlatform } from '../components/meshrag-platform.js';
@@ -21,8 +21,14 @@ export interface MeshragProgramOutputs {
   readonly kubeconfig: pulumi.Output<string | undefined>;
   readonly namespaces: { readonly app: string; readonly kafka: string };
   readonly kafkaBootstrap: pulumi.Output<string>;
-  readonly images: { readonly embedder: pulumi.Output<string>; readonly consumer: pulumi.Output<string> };
-  readonly imageDigests: { readonly embedder: pulumi.Output<string>; readonly consumer: pulumi.Output<string> };
+  readonly images: {
+    readonly embedder: pulumi.Output<string>;
+    readonly consumer: pulumi.Output<string>;
+  };
+  readonly imageDigests: {
+    readonly embedder: pulumi.Output<string>;
+    readonly consumer: pulumi.Output<string>;
+  };
 }
 
 /** Which Dockerfile stage the embedder builds: the CUDA one on GPU stacks. */
@@ -62,7 +68,9 @@ export function meshragProgram(
   const gpuPools: pulumi.Resource[] = [];
   if (deploy.gpuNodePool !== undefined) {
     if (cluster.eks === undefined) {
-      throw new Error(`stack ${config.name}: gpuNodePool needs an EKS cluster (cluster.provider: eks)`);
+      throw new Error(
+        `stack ${config.name}: gpuNodePool needs an EKS cluster (cluster.provider: eks)`,
+      );
     }
     const pool = deploy.gpuNodePool;
     gpuPools.push(

@@ -71,7 +71,9 @@ const ajv = new Ajv({ allErrors: false, strict: false, verbose: true });
 const validators = new Map(Object.entries(KEY_SCHEMAS).map(([k, s]) => [k, ajv.compile(s)]));
 // Keys whose fields depend on one field: checked once for that field, then by its value, so the
 // message is about the branch the user meant rather than the first branch of a union.
-const variantValidators: Readonly<Record<string, Readonly<Record<string, ReturnType<typeof ajv.compile>>>>> = {
+const variantValidators: Readonly<
+  Record<string, Readonly<Record<string, ReturnType<typeof ajv.compile>>>>
+> = {
   cluster: { kubeconfig: ajv.compile(kubeconfigCluster), eks: ajv.compile(eksCluster) },
   images: {
     prebuilt: ajv.compile(
@@ -85,7 +87,10 @@ const variantValidators: Readonly<Record<string, Readonly<Record<string, ReturnT
       ),
     ),
     build: ajv.compile(
-      Type.Object({ source: Type.Literal('build'), registry: Type.String({ minLength: 1 }) }, strict),
+      Type.Object(
+        { source: Type.Literal('build'), registry: Type.String({ minLength: 1 }) },
+        strict,
+      ),
     ),
   },
 };
@@ -186,7 +191,10 @@ export function validateDeploySettings(file: string, config: StackConfig): void 
     );
   }
   const pool = deploy.gpuNodePool;
-  if (pool !== undefined && !(pool.minSize <= pool.desiredSize && pool.desiredSize <= pool.maxSize)) {
+  if (
+    pool !== undefined &&
+    !(pool.minSize <= pool.desiredSize && pool.desiredSize <= pool.maxSize)
+  ) {
     throw new Error(
       `${file}: ${CONFIG_NAMESPACE}:gpuNodePool sizes must satisfy minSize <= desiredSize <= maxSize, got ${pool.minSize} <= ${pool.desiredSize} <= ${pool.maxSize}`,
     );
@@ -194,13 +202,20 @@ export function validateDeploySettings(file: string, config: StackConfig): void 
   const cluster = deploy.cluster;
   if (
     cluster.provider === 'eks' &&
-    !(cluster.nodeMinSize <= cluster.nodeDesiredSize && cluster.nodeDesiredSize <= cluster.nodeMaxSize)
+    !(
+      cluster.nodeMinSize <= cluster.nodeDesiredSize &&
+      cluster.nodeDesiredSize <= cluster.nodeMaxSize
+    )
   ) {
     throw new Error(
       `${file}: ${CONFIG_NAMESPACE}:cluster node sizes must satisfy nodeMinSize <= nodeDesiredSize <= nodeMaxSize, got ${cluster.nodeMinSize} <= ${cluster.nodeDesiredSize} <= ${cluster.nodeMaxSize}`,
     );
   }
-  if (deploy.images.source === 'build' && deploy.images.registry === 'ecr' && cluster.provider !== 'eks') {
+  if (
+    deploy.images.source === 'build' &&
+    deploy.images.registry === 'ecr' &&
+    cluster.provider !== 'eks'
+  ) {
     throw new Error(
       `${file}: ${CONFIG_NAMESPACE}:images.registry 'ecr' needs an EKS stack (AWS credentials); on an existing cluster give a registry address (e.g. 'ghcr.io/acme') or use source: prebuilt`,
     );
@@ -213,7 +228,9 @@ export function validateDeploySettings(file: string, config: StackConfig): void 
 }
 
 function withGpuPool(pool: unknown): Pick<DeploySettings, 'gpuNodePool'> {
-  return pool === undefined ? {} : { gpuNodePool: pool as NonNullable<DeploySettings['gpuNodePool']> };
+  return pool === undefined
+    ? {}
+    : { gpuNodePool: pool as NonNullable<DeploySettings['gpuNodePool']> };
 }
 
 function splitKey(fullKey: string): [string, string] {

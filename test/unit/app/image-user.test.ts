@@ -8,7 +8,9 @@ import { prod } from '../../../stacks/prod.js';
 function stageUsers(path: string): Map<string, string[]> {
   const stages = new Map<string, string[]>();
   let current = '';
-  for (const line of readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8').split('\n')) {
+  for (const line of readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8').split(
+    '\n',
+  )) {
     const from = /^FROM\s+\S+(?:\s+AS\s+(\S+))?/i.exec(line);
     if (from) {
       current = from[1] ?? '';
@@ -28,7 +30,8 @@ describe('service images', () => {
     ['app/consumer/Dockerfile', ['runtime']],
   ])('%s runs every runtime stage as the pods’ runAsUser', (path, runtimes) => {
     const stages = stageUsers(path);
-    for (const stage of runtimes) expect(stages.get(stage), `${path} stage ${stage}`).toEqual([uid]);
+    for (const stage of runtimes)
+      expect(stages.get(stage), `${path} stage ${stage}`).toEqual([uid]);
     // The default target (the last stage) is the CPU runtime.
     expect([...stages.keys()].at(-1)).toBe('runtime');
   });

@@ -6,7 +6,9 @@ import { find, installMocks, parentType, settle } from './pulumi-mocks.js';
 
 const recorded = installMocks();
 const eks = await import('@pulumi/eks');
-const { GpuNodePool, NVIDIA_DEVICE_PLUGIN_CHART_VERSION } = await import('../../../components/gpu-node-pool.js');
+const { GpuNodePool, NVIDIA_DEVICE_PLUGIN_CHART_VERSION } = await import(
+  '../../../components/gpu-node-pool.js'
+);
 
 describe('GpuNodePool', () => {
   it('adds NVIDIA nodes (AL2023 NVIDIA AMI, GPU taint and label) and the device plugin chart', async () => {
@@ -44,7 +46,9 @@ describe('GpuNodePool', () => {
   it('fails when no instance type is given', () => {
     const cluster = new eks.Cluster('c2', {});
     const nodeRole = new aws.iam.Role('r2', { assumeRolePolicy: '{}' });
-    expect(() => new GpuNodePool('empty', { cluster, nodeRole, subnetIds: [], instanceTypes: [] })).toThrow(
+    expect(
+      () => new GpuNodePool('empty', { cluster, nodeRole, subnetIds: [], instanceTypes: [] }),
+    ).toThrow(
       "GpuNodePool empty: instanceTypes is empty; name a GPU instance type, e.g. ['g5.xlarge']",
     );
   });

@@ -3,18 +3,22 @@ import {
   find,
   installMocks,
   parentType,
+  resolved,
   SECRET_SIG,
   SECRET_VALUE_SIG,
   settle,
-  valueOf,
 } from './pulumi-mocks.js';
 
 const recorded = installMocks();
-const { KubernetesCluster, NODE_ROLE_POLICIES } = await import('../../../components/kubernetes-cluster.js');
+const { KubernetesCluster, NODE_ROLE_POLICIES } = await import(
+  '../../../components/kubernetes-cluster.js'
+);
 
 describe('KubernetesCluster', () => {
   it('adopts an existing cluster from a kubeconfig and context, creating nothing else', async () => {
-    const cluster = new KubernetesCluster('dev', { existing: { kubeconfig: '/tmp/kubeconfig', context: 'kind' } });
+    const cluster = new KubernetesCluster('dev', {
+      existing: { kubeconfig: '/tmp/kubeconfig', context: 'kind' },
+    });
     await settle(recorded);
     const provider = find(recorded, 'pulumi:providers:kubernetes', 'dev-provider');
     expect(provider.inputs).toMatchObject({ kubeconfig: '/tmp/kubeconfig', context: 'kind' });
@@ -23,7 +27,7 @@ describe('KubernetesCluster', () => {
       'pulumi:providers:kubernetes',
     ]);
     expect(cluster.eks).toBeUndefined();
-    expect(await valueOf(cluster.kubeconfig)).toBe('/tmp/kubeconfig');
+    expect(await resolved(cluster.kubeconfig)).toBe('/tmp/kubeconfig');
   });
 
   it('creates EKS in its own VPC: API authentication, no default node group, a CPU managed node group', async () => {
@@ -49,14 +53,23 @@ describe('KubernetesCluster', () => {
       nodeRoleArn: 'arn:aws:iam::123456789012:role/staging-node-role',
     });
     const policies = recorded
-      .filter((r) => r.type === 'aws:iam/rolePolicyAttachment:RolePolicyAttachment' && r.name.startsWith('staging-'))
+      .filter(
+        (r) =>
+          r.type === 'aws:iam/rolePolicyAttachment:RolePolicyAttachment' &&
+          r.name.startsWith('staging-'),
+      )
       .map((r) => r.inputs.policyArn);
     expect(policies).toEqual(NODE_ROLE_POLICIES);
-    expect(find(recorded, 'aws:ec2/subnet:Subnet', 'staging-private-1').inputs.availabilityZone).toBe('us-east-1b');
+    expect(
+      find(recorded, 'aws:ec2/subnet:Subnet', 'staging-private-1').inputs.availabilityZone,
+    ).toBe('us-east-1b');
     const provider = find(recorded, 'pulumi:providers:kubernetes', 'staging-provider');
-    expect(provider.inputs.kubeconfig).toEqual({ [SECRET_SIG]: SECRET_VALUE_SIG, value: '{"kind":"Config"}' });
+    expect(provider.inputs.kubeconfig).toEqual({
+      [SECRET_SIG]: SECRET_VALUE_SIG,
+      value: '{"kind":"Config"}',
+    });
     expect(cluster.eks?.privateSubnetIds).toHaveLength(2);
-    expect(await valueOf(cluster.kubeconfig)).toBe('{"kind":"Config"}');
+    expect(await resolved(cluster.kubeconfig)).toBe('{"kind":"Config"}');
   });
 
   it('fails when given both or neither of existing and eks', () => {
@@ -67,7 +80,12 @@ describe('KubernetesCluster', () => {
 
   it('fails when node group sizes contradict each other', () => {
     expect(
-      () => new KubernetesCluster('y', { eks: { nodeInstanceTypes: ['m6i.large'], nodeMinSize: 4, nodeMaxSize: 2 } }),
-    ).toThrow('KubernetesCluster y: node group sizes must satisfy nodeMinSize <= nodeDesiredSize <= nodeMaxSize (maxSize >= 1), got 4 <= 4 <= 2');
+      () =>
+        new KubernetesCluster('y', {
+          eks: { nodeInstanceTypes: ['m6i.large'], nodeMinSize: 4, nodeMaxSize: 2 },
+        }),
+    ).toThrow(
+      'KubernetesCluster y: node group sizes must satisfy nodeMinSize <= nodeDesiredSize <= nodeMaxSize (maxSize >= 1), got 4 <= 4 <= 2',
+    );
   });
 });

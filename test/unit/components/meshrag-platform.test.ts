@@ -24,11 +24,15 @@ type Obj = any;
 
 describe('MeshragPlatform', () => {
   beforeAll(async () => {
-    new MeshragPlatform('meshrag', { config: prod, images: { embedder: EMBEDDER, consumer: CONSUMER } });
-    new MeshragPlatform(
-      'nodeless',
-      { config: { ...dev, namespaces: { app: 'nodeless', kafka: 'nodeless-kafka' } }, images: dev.images, skipAwait: true },
-    );
+    new MeshragPlatform('meshrag', {
+      config: prod,
+      images: { embedder: EMBEDDER, consumer: CONSUMER },
+    });
+    new MeshragPlatform('nodeless', {
+      config: { ...dev, namespaces: { app: 'nodeless', kafka: 'nodeless-kafka' } },
+      images: dev.images,
+      skipAwait: true,
+    });
     await settle(recorded);
   });
 
@@ -38,12 +42,18 @@ describe('MeshragPlatform', () => {
     );
     for (const g of groups) expect(parentType(g)).toBe('meshrag:platform:MeshragPlatform');
     const applied: Obj[] = groups.flatMap((g) => g.inputs.objs);
-    const expected = renderStack({ ...prod, images: { ...prod.images, embedder: EMBEDDER, consumer: CONSUMER } }).objects;
+    const expected = renderStack({
+      ...prod,
+      images: { ...prod.images, embedder: EMBEDDER, consumer: CONSUMER },
+    }).objects;
     const withoutWaitFor = applied.map((o) => {
       if (o.kind !== 'Kafka') return o;
       const { annotations: all, ...metadata } = o.metadata;
       const { 'pulumi.com/waitFor': _, ...annotations } = all;
-      return { ...o, metadata: { ...metadata, ...(Object.keys(annotations).length ? { annotations } : {}) } };
+      return {
+        ...o,
+        metadata: { ...metadata, ...(Object.keys(annotations).length ? { annotations } : {}) },
+      };
     });
     const byKey = (objs: Obj[]) => [...objs].sort((a, b) => (objectKey(a) < objectKey(b) ? -1 : 1));
     expect(byKey(withoutWaitFor)).toEqual(byKey([...expected]));
@@ -51,7 +61,13 @@ describe('MeshragPlatform', () => {
     const kinds = (name: string) =>
       new Set(find(recorded, GROUP, `meshrag-${name}`).inputs.objs.map((o: Obj) => o.kind));
     expect(kinds('namespaces')).toEqual(
-      new Set(['Namespace', 'ServiceAccount', 'PeerAuthentication', 'AuthorizationPolicy', 'NetworkPolicy']),
+      new Set([
+        'Namespace',
+        'ServiceAccount',
+        'PeerAuthentication',
+        'AuthorizationPolicy',
+        'NetworkPolicy',
+      ]),
     );
     expect(kinds('kafka')).toEqual(new Set(['Kafka', 'KafkaNodePool', 'KafkaTopic', 'KafkaUser']));
     expect(kinds('services')).toEqual(new Set(['Deployment']));
@@ -77,7 +93,8 @@ describe('MeshragPlatform', () => {
     expect(deps(GROUP, 'meshrag-kafka')).toContain('::meshrag-strimzi');
     expect(deps(GROUP, 'meshrag-workloads')).toContain('meshrag-namespaces');
     const services = deps(GROUP, 'meshrag-services');
-    for (const n of ['meshrag-kafka', 'meshrag-workloads', 'meshrag-cluster-ca']) expect(services).toContain(n);
+    for (const n of ['meshrag-kafka', 'meshrag-workloads', 'meshrag-cluster-ca'])
+      expect(services).toContain(n);
     const chart = find(recorded, 'kubernetes:helm.sh/v4:Chart', 'meshrag-strimzi');
     expect(chart.inputs.namespace).toBe(prod.namespaces.kafka);
     expect(chart.inputs.values.watchNamespaces).toEqual([prod.namespaces.app]);
@@ -92,9 +109,15 @@ describe('MeshragPlatform', () => {
     expect(read.id).toBe('kafka/meshrag-cluster-ca-cert');
     expect(read.dependencies.join(' ')).toContain('meshrag-kafka');
     const copy = find(recorded, 'kubernetes:core/v1:Secret', 'meshrag-cluster-ca');
-    expect(copy.inputs.metadata).toMatchObject({ name: 'meshrag-cluster-ca-cert', namespace: 'meshrag' });
+    expect(copy.inputs.metadata).toMatchObject({
+      name: 'meshrag-cluster-ca-cert',
+      namespace: 'meshrag',
+    });
     // Marked secret: the mocks see the secret wrapper, with the value inside.
-    expect(copy.inputs.data).toEqual({ [SECRET_SIG]: SECRET_VALUE_SIG, value: { 'ca.crt': FAKE_CA } });
+    expect(copy.inputs.data).toEqual({
+      [SECRET_SIG]: SECRET_VALUE_SIG,
+      value: { 'ca.crt': FAKE_CA },
+    });
     expect(parentType(copy)).toBe('meshrag:platform:MeshragPlatform');
   });
 
@@ -102,11 +125,18 @@ describe('MeshragPlatform', () => {
     for (const g of ['namespaces', 'kafka', 'workloads', 'services']) {
       expect(find(recorded, GROUP, `nodeless-${g}`).inputs.skipAwait).toBe(true);
     }
-    for (const c of ['nodeless-strimzi', 'nodeless-istio-base', 'nodeless-istio-cni', 'nodeless-istio-istiod']) {
+    for (const c of [
+      'nodeless-strimzi',
+      'nodeless-istio-base',
+      'nodeless-istio-cni',
+      'nodeless-istio-istiod',
+    ]) {
       expect(find(recorded, 'kubernetes:helm.sh/v4:Chart', c).inputs.skipAwait).toBe(true);
     }
     const kafka: Obj[] = find(recorded, GROUP, 'nodeless-kafka').inputs.objs;
-    expect(kafka.find((o) => o.kind === 'Kafka').metadata.annotations?.['pulumi.com/waitFor']).toBeUndefined();
+    expect(
+      kafka.find((o) => o.kind === 'Kafka').metadata.annotations?.['pulumi.com/waitFor'],
+    ).toBeUndefined();
     expect(recorded.filter((r) => r.name.startsWith('nodeless-cluster-ca'))).toEqual([]);
   });
 

@@ -4,7 +4,9 @@ import { parse } from 'yaml';
 import { find, installMocks, parentType, settle } from './pulumi-mocks.js';
 
 const recorded = installMocks();
-const { StrimziOperator, STRIMZI_CHART_VERSION } = await import('../../../components/strimzi-operator.js');
+const { StrimziOperator, STRIMZI_CHART_VERSION } = await import(
+  '../../../components/strimzi-operator.js'
+);
 const { IstioMesh, ISTIO_VERSION } = await import('../../../components/istio-mesh.js');
 const CHART = 'kubernetes:helm.sh/v4:Chart';
 const chartYaml = (path: string) => parse(readFileSync(`${path}/Chart.yaml`, 'utf8'));
@@ -26,8 +28,15 @@ describe('StrimziOperator', () => {
 
   it('fails when told to watch every namespace and a list as well', () => {
     expect(
-      () => new StrimziOperator('both', { namespace: 'kafka', watchNamespaces: ['a'], watchAnyNamespace: true }),
-    ).toThrow('StrimziOperator both: watchAnyNamespace already watches every namespace; drop watchNamespaces (a)');
+      () =>
+        new StrimziOperator('both', {
+          namespace: 'kafka',
+          watchNamespaces: ['a'],
+          watchAnyNamespace: true,
+        }),
+    ).toThrow(
+      'StrimziOperator both: watchAnyNamespace already watches every namespace; drop watchNamespaces (a)',
+    );
   });
 });
 
@@ -35,10 +44,16 @@ describe('IstioMesh', () => {
   it('installs base → cni → istiod 1.30.3 with the CNI plugin, docker.io/istio and the webhooks failing closed', async () => {
     new IstioMesh('istio');
     await settle(recorded);
-    const [base, cni, istiod] = ['base', 'cni', 'istiod'].map((c) => find(recorded, CHART, `istio-${c}`));
+    const [base, cni, istiod] = ['base', 'cni', 'istiod'].map((c) =>
+      find(recorded, CHART, `istio-${c}`),
+    );
     const global = { hub: 'docker.io/istio', tag: '1.30.3', istioNamespace: 'istio-system' };
     for (const chart of [base, cni, istiod]) {
-      expect(chart?.inputs).toMatchObject({ version: ISTIO_VERSION, namespace: 'istio-system', values: { global } });
+      expect(chart?.inputs).toMatchObject({
+        version: ISTIO_VERSION,
+        namespace: 'istio-system',
+        values: { global },
+      });
       expect(chartYaml(chart?.inputs.chart).version).toBe(ISTIO_VERSION);
       expect(parentType(chart as never)).toBe('meshrag:mesh:IstioMesh');
     }
@@ -48,7 +63,9 @@ describe('IstioMesh', () => {
     expect(base?.dependencies.join(' ')).toContain('istio-namespace');
     expect(cni?.dependencies.join(' ')).toContain('istio-base');
     expect(istiod?.dependencies.join(' ')).toMatch(/istio-base.*istio-cni|istio-cni.*istio-base/);
-    expect(find(recorded, 'kubernetes:core/v1:Namespace', 'istio-namespace').inputs.metadata.name).toBe('istio-system');
+    expect(
+      find(recorded, 'kubernetes:core/v1:Namespace', 'istio-namespace').inputs.metadata.name,
+    ).toBe('istio-system');
   });
 
   it('keeps the webhooks failing open where nothing runs (skipAwait)', async () => {

@@ -37,8 +37,10 @@ export function installMocks(stack = 'dev'): RecordedResource[] {
           state.registryId = '123456789012';
         }
         if (args.type === 'eks:index:Cluster') state.kubeconfigJson = '{"kind":"Config"}';
-        if (args.type === 'aws:iam/role:Role') state.arn = `arn:aws:iam::123456789012:role/${args.name}`;
-        if (args.type === 'kubernetes:core/v1:Secret' && args.id) state.data = { 'ca.crt': FAKE_CA };
+        if (args.type === 'aws:iam/role:Role')
+          state.arn = `arn:aws:iam::123456789012:role/${args.name}`;
+        if (args.type === 'kubernetes:core/v1:Secret' && args.id)
+          state.data = { 'ca.crt': FAKE_CA };
         if (args.type === 'kubernetes:yaml/v2:ConfigGroup') state.resources = [];
         const key = `${args.type}::${args.name}`;
         const extra = pending.get(key) ?? { parentUrn: '', dependencies: [] };
@@ -93,12 +95,16 @@ export async function settle(recorded: readonly unknown[]): Promise<void> {
 }
 
 /** The value of an output (undefined when unknown). */
-export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+export function resolved<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
 }
 
 /** The recorded resource of a type and name, or an error listing what was recorded. */
-export function find(recorded: readonly RecordedResource[], type: string, name: string): RecordedResource {
+export function find(
+  recorded: readonly RecordedResource[],
+  type: string,
+  name: string,
+): RecordedResource {
   const r = recorded.find((x) => x.type === type && x.name === name);
   if (r === undefined) {
     throw new Error(

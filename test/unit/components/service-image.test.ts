@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { FAKE_DIGEST, find, installMocks, parentType, SECRET_SIG, settle, valueOf } from './pulumi-mocks.js';
+import {
+  FAKE_DIGEST,
+  find,
+  installMocks,
+  parentType,
+  resolved,
+  SECRET_SIG,
+  settle,
+} from './pulumi-mocks.js';
 
 const recorded = installMocks('staging');
 const { ServiceImage } = await import('../../../components/service-image.js');
@@ -17,8 +25,8 @@ describe('ServiceImage', () => {
     });
     await settle(recorded);
     const url = '123456789012.dkr.ecr.us-east-1.amazonaws.com/meshrag-embedder';
-    expect(await valueOf(image.ref)).toBe(`${url}@${FAKE_DIGEST}`);
-    expect(await valueOf(image.digest)).toBe(FAKE_DIGEST);
+    expect(await resolved(image.ref)).toBe(`${url}@${FAKE_DIGEST}`);
+    expect(await resolved(image.digest)).toBe(FAKE_DIGEST);
     const build = find(recorded, 'docker-build:index:Image', 'embedder-image');
     expect(build.inputs).toMatchObject({
       context: { location: '/repo' },
@@ -31,7 +39,11 @@ describe('ServiceImage', () => {
     // The ECR password is secret, which makes the whole registries input secret.
     expect(build.inputs.registries[SECRET_SIG]).toBeDefined();
     expect(build.inputs.registries.value).toEqual([
-      { address: '123456789012.dkr.ecr.us-east-1.amazonaws.com', username: 'AWS', password: 'ecr-password' },
+      {
+        address: '123456789012.dkr.ecr.us-east-1.amazonaws.com',
+        username: 'AWS',
+        password: 'ecr-password',
+      },
     ]);
     expect(parentType(build)).toBe('meshrag:image:ServiceImage');
     expect(parentType(find(recorded, 'aws:ecr/repository:Repository', 'embedder-repository'))).toBe(
@@ -42,8 +54,8 @@ describe('ServiceImage', () => {
   it('passes a prebuilt reference through, with its digest, building nothing', async () => {
     const ref = `ghcr.io/acme/consumer@${FAKE_DIGEST}`;
     const image = new ServiceImage('consumer', { imageRef: ref });
-    expect(await valueOf(image.ref)).toBe(ref);
-    expect(await valueOf(image.digest)).toBe(FAKE_DIGEST);
+    expect(await resolved(image.ref)).toBe(ref);
+    expect(await resolved(image.digest)).toBe(FAKE_DIGEST);
     await settle(recorded);
     expect(recorded.filter((r) => r.name.startsWith('consumer-'))).toEqual([]);
   });
@@ -52,6 +64,8 @@ describe('ServiceImage', () => {
     expect(() => new ServiceImage('latest', { imageRef: 'ghcr.io/acme/consumer:latest' })).toThrow(
       /ServiceImage latest imageRef 'ghcr.io\/acme\/consumer:latest' is not a pinned image reference/,
     );
-    expect(() => new ServiceImage('none', {})).toThrow("ServiceImage none: give exactly one of 'build'");
+    expect(() => new ServiceImage('none', {})).toThrow(
+      "ServiceImage none: give exactly one of 'build'",
+    );
   });
 });

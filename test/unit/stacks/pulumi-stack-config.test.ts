@@ -6,9 +6,14 @@ import { getStack } from '../../../stacks/stack-registry.js';
 
 /** A stack file's config as the engine passes it: `<ns>:<key>` → string, objects as JSON. */
 function stackFile(stack: string): Record<string, string> {
-  const file = parse(readFileSync(new URL(`../../../stacks/Pulumi.${stack}.yaml`, import.meta.url), 'utf8'));
+  const file = parse(
+    readFileSync(new URL(`../../../stacks/Pulumi.${stack}.yaml`, import.meta.url), 'utf8'),
+  );
   return Object.fromEntries(
-    Object.entries(file.config ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    Object.entries(file.config ?? {}).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? v : JSON.stringify(v),
+    ]),
   );
 }
 
@@ -17,7 +22,11 @@ const json = (value: unknown) => JSON.stringify(value);
 describe('resolveStackConfig', () => {
   it('reads each stack file into its typed stack: dev adopts a cluster, staging and prod are EKS, prod has GPUs', () => {
     const dev = resolveStackConfig('dev', stackFile('dev'));
-    expect(dev.deploy).toEqual({ cluster: { provider: 'kubeconfig' }, images: { source: 'prebuilt' }, skipAwait: false });
+    expect(dev.deploy).toEqual({
+      cluster: { provider: 'kubeconfig' },
+      images: { source: 'prebuilt' },
+      skipAwait: false,
+    });
     expect(dev.kafka).toEqual(getStack('dev').kafka);
     const staging = resolveStackConfig('staging', stackFile('staging'));
     expect(staging.deploy.cluster.provider).toBe('eks');
@@ -57,18 +66,26 @@ describe('resolveStackConfig', () => {
     );
     expect(() =>
       resolveStackConfig('staging', {
-        'meshrag:cluster': json({ provider: 'eks', nodeInstanceTypes: [], nodeMinSize: 1, nodeMaxSize: 2, nodeDesiredSize: 1 }),
+        'meshrag:cluster': json({
+          provider: 'eks',
+          nodeInstanceTypes: [],
+          nodeMinSize: 1,
+          nodeMaxSize: 2,
+          nodeDesiredSize: 1,
+        }),
       }),
     ).toThrow('meshrag:cluster/nodeInstanceTypes must NOT have fewer than 1 items');
   });
 
   it('fails when an object has an unknown field or a value outside its choices', () => {
     expect(() =>
-      resolveStackConfig('dev', { 'meshrag:cluster': json({ provider: 'kubeconfig', contxt: 'x' }) }),
+      resolveStackConfig('dev', {
+        'meshrag:cluster': json({ provider: 'kubeconfig', contxt: 'x' }),
+      }),
     ).toThrow("meshrag:cluster has an unknown field 'contxt'");
-    expect(() => resolveStackConfig('dev', { 'meshrag:cluster': json({ provider: 'gke' }) })).toThrow(
-      'meshrag:cluster/provider must be one of "kubeconfig", "eks"',
-    );
+    expect(() =>
+      resolveStackConfig('dev', { 'meshrag:cluster': json({ provider: 'gke' }) }),
+    ).toThrow('meshrag:cluster/provider must be one of "kubeconfig", "eks"');
     expect(() => resolveStackConfig('dev', { 'meshrag:stack': 'production' })).toThrow(
       'meshrag:stack must be one of "dev", "staging", "prod"',
     );
@@ -76,7 +93,9 @@ describe('resolveStackConfig', () => {
 
   it('fails when GPUs are asked for on a stack without a GPU pool', () => {
     expect(() =>
-      resolveStackConfig('staging', { 'meshrag:embedder': json({ accelerator: 'gpu', gpuCount: 1 }) }),
+      resolveStackConfig('staging', {
+        'meshrag:embedder': json({ accelerator: 'gpu', gpuCount: 1 }),
+      }),
     ).toThrow(
       'stacks/Pulumi.staging.yaml: the embedder asks for GPUs (accelerator: gpu) but the stack has no GPU node pool; set meshrag:gpuNodePool (EKS stacks) or meshrag:embedder.accelerator: cpu',
     );
@@ -85,7 +104,12 @@ describe('resolveStackConfig', () => {
   it('fails when a GPU pool is asked for on an existing cluster', () => {
     expect(() =>
       resolveStackConfig('dev', {
-        'meshrag:gpuNodePool': json({ instanceTypes: ['g5.xlarge'], minSize: 1, maxSize: 1, desiredSize: 1 }),
+        'meshrag:gpuNodePool': json({
+          instanceTypes: ['g5.xlarge'],
+          minSize: 1,
+          maxSize: 1,
+          desiredSize: 1,
+        }),
       }),
     ).toThrow(/meshrag:gpuNodePool needs an EKS cluster/);
   });
@@ -93,18 +117,25 @@ describe('resolveStackConfig', () => {
   it('fails when sizes contradict each other', () => {
     expect(() =>
       resolveStackConfig('prod', {
-        'meshrag:gpuNodePool': json({ instanceTypes: ['g5.xlarge'], minSize: 3, maxSize: 2, desiredSize: 2 }),
+        'meshrag:gpuNodePool': json({
+          instanceTypes: ['g5.xlarge'],
+          minSize: 3,
+          maxSize: 2,
+          desiredSize: 2,
+        }),
       }),
-    ).toThrow('meshrag:gpuNodePool sizes must satisfy minSize <= desiredSize <= maxSize, got 3 <= 2 <= 2');
+    ).toThrow(
+      'meshrag:gpuNodePool sizes must satisfy minSize <= desiredSize <= maxSize, got 3 <= 2 <= 2',
+    );
   });
 
   it('fails when images are pushed to ECR from a stack without AWS', () => {
     expect(() =>
       resolveStackConfig('dev', { 'meshrag:images': json({ source: 'build', registry: 'ecr' }) }),
     ).toThrow(/images.registry 'ecr' needs an EKS stack/);
-    expect(() => resolveStackConfig('dev', { 'meshrag:images': json({ source: 'build' }) })).toThrow(
-      "meshrag:images must have required property 'registry'",
-    );
+    expect(() =>
+      resolveStackConfig('dev', { 'meshrag:images': json({ source: 'build' }) }),
+    ).toThrow("meshrag:images must have required property 'registry'");
   });
 
   it('fails when a CPU embedder is given a GPU count', () => {
