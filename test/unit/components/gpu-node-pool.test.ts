@@ -10,7 +10,8 @@ const { GpuNodePool, NVIDIA_DEVICE_PLUGIN_CHART_VERSION } = await import(
   '../../../components/gpu-node-pool.js'
 );
 
-describe('GpuNodePool', () => {
+// Renders whole stacks and waits for registrations: room for a loaded machine.
+describe('GpuNodePool', { timeout: 60_000 }, () => {
   it('adds NVIDIA nodes (AL2023 NVIDIA AMI, GPU taint and label) and the device plugin chart', async () => {
     const cluster = new eks.Cluster('c', { skipDefaultNodeGroup: true });
     const nodeRole = new aws.iam.Role('r', { assumeRolePolicy: '{}' });

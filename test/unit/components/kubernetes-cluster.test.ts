@@ -14,7 +14,8 @@ const { KubernetesCluster, NODE_ROLE_POLICIES } = await import(
   '../../../components/kubernetes-cluster.js'
 );
 
-describe('KubernetesCluster', () => {
+// Renders whole stacks and waits for registrations: room for a loaded machine.
+describe('KubernetesCluster', { timeout: 60_000 }, () => {
   it('adopts an existing cluster from a kubeconfig and context, creating nothing else', async () => {
     const cluster = new KubernetesCluster('dev', {
       existing: { kubeconfig: '/tmp/kubeconfig', context: 'kind' },

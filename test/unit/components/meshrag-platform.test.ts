@@ -22,7 +22,8 @@ const GROUP = 'kubernetes:yaml/v2:ConfigGroup';
 // biome-ignore lint/suspicious/noExplicitAny: rendered objects as plain JSON
 type Obj = any;
 
-describe('MeshragPlatform', () => {
+// Renders whole stacks and waits for registrations: room for a loaded machine.
+describe('MeshragPlatform', { timeout: 60_000 }, () => {
   beforeAll(async () => {
     new MeshragPlatform('meshrag', {
       config: prod,
@@ -34,7 +35,7 @@ describe('MeshragPlatform', () => {
       skipAwait: true,
     });
     await settle(recorded);
-  });
+  }, 60_000);
 
   it('applies exactly what renderStack renders, one ConfigGroup per concern', () => {
     const groups = ['namespaces', 'kafka', 'workloads', 'services'].map((g) =>

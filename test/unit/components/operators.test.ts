@@ -11,7 +11,8 @@ const { IstioMesh, ISTIO_VERSION } = await import('../../../components/istio-mes
 const CHART = 'kubernetes:helm.sh/v4:Chart';
 const chartYaml = (path: string) => parse(readFileSync(`${path}/Chart.yaml`, 'utf8'));
 
-describe('StrimziOperator', () => {
+// Renders whole stacks and waits for registrations: room for a loaded machine.
+describe('StrimziOperator', { timeout: 60_000 }, () => {
   it('installs the vendored 1.2.0 chart in its namespace, watching the app namespace', async () => {
     new StrimziOperator('strimzi', { namespace: 'kafka', watchNamespaces: ['meshrag'] });
     await settle(recorded);
@@ -40,7 +41,8 @@ describe('StrimziOperator', () => {
   });
 });
 
-describe('IstioMesh', () => {
+// Renders whole stacks and waits for registrations: room for a loaded machine.
+describe('IstioMesh', { timeout: 60_000 }, () => {
   it('installs base → cni → istiod 1.30.3 with the CNI plugin, docker.io/istio and the webhooks failing closed', async () => {
     new IstioMesh('istio');
     await settle(recorded);

@@ -85,12 +85,16 @@ export function installMocks(stack = 'dev'): RecordedResource[] {
   return recorded;
 }
 
-/** Resolves once no resource has been registered for a while (all outputs settled). */
+/**
+ * Resolves once no resource has been registered for 300 ms: registrations that wait on other
+ * resources' outputs (the `services` group waits on image digests) arrive a few ticks later,
+ * and a loaded machine stretches those ticks.
+ */
 export async function settle(recorded: readonly unknown[]): Promise<void> {
   let last = -1;
   while (last !== recorded.length) {
     last = recorded.length;
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }
 

@@ -12,7 +12,8 @@ import {
 const recorded = installMocks('staging');
 const { ServiceImage } = await import('../../../components/service-image.js');
 
-describe('ServiceImage', () => {
+// Renders whole stacks and waits for registrations: room for a loaded machine.
+describe('ServiceImage', { timeout: 60_000 }, () => {
   it('builds and pushes to a new ECR repository and refers to the image by digest', async () => {
     const image = new ServiceImage('embedder', {
       build: {

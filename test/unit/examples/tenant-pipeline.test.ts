@@ -7,7 +7,8 @@ const { tenantPipeline } = await import('../../../examples/tenant-pipeline/tenan
 const EMBEDDER = `ghcr.io/acme/meshrag-embedder@sha256:${'e'.repeat(64)}`;
 const CONSUMER = `ghcr.io/acme/meshrag-consumer@sha256:${'f'.repeat(64)}`;
 
-describe('examples/tenant-pipeline', () => {
+// Renders whole stacks and waits for registrations: room for a loaded machine.
+describe('examples/tenant-pipeline', { timeout: 60_000 }, () => {
   it('deploys the pipeline under the tenant’s names with its images', async () => {
     const out = tenantPipeline({
       tenant: 'acme',

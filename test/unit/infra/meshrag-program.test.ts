@@ -24,7 +24,8 @@ async function run(stack: string) {
   return outputs;
 }
 
-describe('the meshrag program', () => {
+// Renders whole stacks and waits for registrations: room for a loaded machine.
+describe('the meshrag program', { timeout: 60_000 }, () => {
   it('dev: adopts the kubeconfig cluster, builds nothing, no GPUs, and applies the dev render', async () => {
     const outputs = await run('dev');
     expect(find(recorded, 'pulumi:providers:kubernetes', 'cluster-provider').inputs).toEqual({});
