@@ -141,6 +141,10 @@ export class Embedder {
       });
       this.stateValue = 'ready';
       const { info } = backend;
+      this.metrics.backendInfo.set(
+        { requested: info.requestedProvider, active: info.activeProvider },
+        1,
+      );
       if (info.fallbackReason) {
         this.logger.warn(
           {
