@@ -4,12 +4,8 @@
  * client means rewriting this module only.
  */
 import { createRequire } from 'node:module';
-import {
+import kafkajs, {
   type Admin,
-  CompressionCodecs,
-  CompressionTypes,
-  ConfigResourceTypes,
-  ConfigSource,
   Kafka,
   type KafkaConfig,
   logLevel,
@@ -23,6 +19,10 @@ import { lifecycleTopicSizeConfig } from './record-size-budget.js';
 import { type LifecycleTopicRole, LifecycleTopics } from './topics.js';
 
 export type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, Producer } from 'kafkajs';
+
+// Node's ESM loader cannot see these as named exports of kafkajs' CommonJS index (its export
+// object is not statically analysable past `logLevel`), so they come from the default import.
+const { CompressionCodecs, CompressionTypes, ConfigResourceTypes, ConfigSource } = kafkajs;
 
 // kafkajs ships GZIP only; registering LZ4 once here lets every producer compress with it and
 // every consumer read it (including LZ4 batches written by Java clients).
