@@ -15,10 +15,12 @@ describe('lz4Codec', () => {
     );
   });
 
-  it('writes a standard LZ4 frame with one block (what Kafka decodes block by block)', async () => {
+  it('writes a standard LZ4 frame marked block-independent, which Kafka requires', async () => {
     const frame = await lz4Codec.compress({ buffer: Buffer.from('x'.repeat(1_000)) });
     expect(frame.readUInt32LE(0)).toBe(0x184d2204);
-    expect((frame[4] ?? 0) & 0xc0).toBe(0x40);
+    expect(frame[4]).toBe(0x60); // version 01, block independence, no checksums
+    expect(frame[5]).toBe(0x70); // 4 MiB blocks
+    expect(frame[6]).toBe(0x73); // descriptor checksum of 0x60 0x70, as in Kafka's own frames
   });
 
   it('fails when a batch would need several dependent blocks', async () => {
