@@ -141,6 +141,29 @@ export async function ensureTopics(
 }
 
 /**
+ * The configuration set on each topic itself (not inherited from the broker), by topic name.
+ */
+export async function topicConfigs(
+  admin: Admin,
+  topics: readonly string[],
+): Promise<Map<string, Map<string, string>>> {
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+  });
+  return new Map(
+    described.resources.map((resource) => [
+      resource.resourceName,
+      new Map(
+        resource.configEntries
+          .filter((entry) => entry.configSource === ConfigSource.TOPIC_CONFIG)
+          .map((entry) => [entry.configName, entry.configValue]),
+      ),
+    ]),
+  );
+}
+
+/**
  * Sets the wanted entries on existing topics where they differ. AlterConfigs (all kafkajs
  * offers) replaces a topic's whole dynamic configuration, so the entries set on the topic
  * before are sent along and kept.
@@ -150,24 +173,15 @@ async function reconcileTopicConfig(
   topics: readonly string[],
   entries: (topic: string) => { name: string; value: string }[],
 ): Promise<void> {
-  const described = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
-  });
-  const changes = described.resources.flatMap((resource) => {
-    const current = new Map(
-      resource.configEntries
-        .filter((entry) => entry.configSource === ConfigSource.TOPIC_CONFIG)
-        .map((entry) => [entry.configName, entry.configValue]),
-    );
-    const wanted = entries(resource.resourceName);
-    if (wanted.every(({ name, value }) => current.get(name) === value)) return [];
-    for (const { name, value } of wanted) current.set(name, value);
+  const changes = [...(await topicConfigs(admin, topics))].flatMap(([name, current]) => {
+    const wanted = entries(name);
+    if (wanted.every((entry) => current.get(entry.name) === entry.value)) return [];
+    for (const entry of wanted) current.set(entry.name, entry.value);
     return [
       {
         type: ConfigResourceTypes.TOPIC,
-        name: resource.resourceName,
-        configEntries: [...current].map(([name, value]) => ({ name, value })),
+        name,
+        configEntries: [...current].map(([key, value]) => ({ name: key, value })),
       },
     ];
   });
