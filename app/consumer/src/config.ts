@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Static, Type } from 'typebox';
 import { resolveEnvConfig, envName as sharedEnvName } from '../../common/env-config.js';
+import { RecordSizeBudget } from '../../common/record-size-budget.js';
 import { ConsumerConfigError } from './errors.js';
 
 export const ConsumerConfigSchema = Type.Object(
@@ -37,8 +38,16 @@ export const ConsumerConfigSchema = Type.Object(
     chunkTokens: Type.Integer({ minimum: 8, maximum: 254, default: 128 }),
     /** @default 16 */
     overlapTokens: Type.Integer({ minimum: 0, maximum: 127, default: 16 }),
-    /** @default 1048576 (1 MiB) */
-    maxContentBytes: Type.Integer({ minimum: 1, default: 1024 * 1024 }),
+    /**
+     * Largest document content in UTF-8 bytes; at most `RecordSizeBudget.maxContentBytes`,
+     * which the topics' `max.message.bytes` are sized for (a larger one could never arrive).
+     * @default 1048576 (1 MiB, the budget)
+     */
+    maxContentBytes: Type.Integer({
+      minimum: 1,
+      maximum: RecordSizeBudget.maxContentBytes,
+      default: RecordSizeBudget.maxContentBytes,
+    }),
     /** Chunks sent to the embedder per HTTP request. @default 32 (one embedder model run) */
     embedRequestChunks: Type.Integer({ minimum: 1, maximum: 1024, default: 32 }),
     /**

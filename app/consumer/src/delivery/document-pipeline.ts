@@ -15,7 +15,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { contentHash, type DocumentEnvelope, decodeEnvelope } from '../../../common/envelope.js';
+import {
+  contentHash,
+  DEFAULT_MAX_CONTENT_BYTES,
+  type DocumentEnvelope,
+  decodeEnvelope,
+} from '../../../common/envelope.js';
 import type { Chunk, Chunker } from '../chunking/chunker.js';
 import type { ConsumerMetrics, RecordOutcome } from '../consumer-metrics.js';
 import type { IEmbedder } from '../embedding/embed-client.js';
@@ -45,7 +50,7 @@ export interface IMessageSink {
 export interface DocumentPipelineOptions {
   /** Collection name, reported in `vectors.indexed`. */
   readonly collection: string;
-  /** @default 1 MiB */
+  /** @default DEFAULT_MAX_CONTENT_BYTES (1 MiB, `RecordSizeBudget.maxContentBytes`) */
   readonly maxContentBytes?: number;
   /**
    * Chunks gathered across records before a group is embedded and written.
@@ -118,7 +123,7 @@ export class DocumentPipeline {
     private readonly deps: DocumentPipelineDeps,
     private readonly options: DocumentPipelineOptions,
   ) {
-    this.maxContentBytes = options.maxContentBytes ?? 1024 * 1024;
+    this.maxContentBytes = options.maxContentBytes ?? DEFAULT_MAX_CONTENT_BYTES;
     this.maxGroupChunks = options.maxGroupChunks ?? 128;
     this.embedRequestChunks = options.embedRequestChunks ?? 32;
     this.embedConcurrency = options.embedConcurrency ?? 2;
