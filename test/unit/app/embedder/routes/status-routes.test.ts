@@ -24,6 +24,7 @@ describe('GET /health, /info, /metrics', () => {
         return {
           info: real.info,
           embed: (s) => real.embed(s),
+          embedTokens: (s) => real.embedTokens(s),
           isAlive: () => alive,
           close: () => real.close(),
         };
