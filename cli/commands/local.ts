@@ -2,7 +2,6 @@
  * `meshrag local`: the whole stack on this machine. `fetch` gets the downloads, `up` starts
  * Kafka and Chroma (health-checked), `status` shows them, `down` stops them.
  */
-import { rm } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { resolveCachePaths } from '../../local/cache-paths.js';
@@ -10,6 +9,7 @@ import {
   DEFAULT_LOCAL_PORTS,
   fetchLocalDownloads,
   localServicesStatus,
+  purgeRunDir,
   startLocalServices,
   stopLocalServices,
 } from '../../local/local-services.js';
@@ -181,9 +181,9 @@ export function registerLocalCommand(program: Command): void {
       const reporter = consoleReporter();
       await stopLocalServices({ ...options, reporter });
       if (options.purge) {
+        // only a directory `local up` created (marker file), never an arbitrary --run-dir
         const { runDir } = resolveCachePaths(options);
-        await rm(runDir, { recursive: true, force: true });
-        reporter.info(`deleted ${display(runDir)}`);
+        if (await purgeRunDir(runDir)) reporter.info(`deleted ${display(runDir)}`);
       }
     }),
   );
