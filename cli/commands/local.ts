@@ -3,7 +3,6 @@
  * `--kube-apiserver` builds the test API server), `up` starts Kafka and Chroma
  * (health-checked), `status` shows them, `down` stops them.
  */
-import { rm } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { resolveCachePaths } from '../../local/cache-paths.js';
@@ -12,6 +11,7 @@ import {
   DEFAULT_LOCAL_PORTS,
   fetchLocalDownloads,
   localServicesStatus,
+  purgeRunDir,
   startLocalServices,
   stopLocalServices,
 } from '../../local/local-services.js';
@@ -193,9 +193,9 @@ export function registerLocalCommand(program: Command): void {
       const reporter = consoleReporter();
       await stopLocalServices({ ...options, reporter });
       if (options.purge) {
+        // only a directory `local up` created (marker file), never an arbitrary --run-dir
         const { runDir } = resolveCachePaths(options);
-        await rm(runDir, { recursive: true, force: true });
-        reporter.info(`deleted ${display(runDir)}`);
+        if (await purgeRunDir(runDir)) reporter.info(`deleted ${display(runDir)}`);
       }
     }),
   );
