@@ -1,7 +1,8 @@
 /**
  * Validates rendered objects against the schemas a real cluster enforces: core kinds with
- * kubernetes-models, Strimzi and Istio kinds with ajv against the upstream CRDs kept in
- * `../shared/crds` (tests only; the product never reads them).
+ * kubernetes-models, Strimzi and Istio kinds with ajv against the upstream CRDs of the
+ * vendored charts, Prometheus Operator and KEDA kinds against the CRDs vendored in
+ * `charts/crds/` (tests only; the product never reads them).
  *
  * CRD schemas are "structural": they do not say `additionalProperties: false`, yet the API
  * server prunes (or, with strict field validation, rejects) unknown fields. A typo would pass a
@@ -26,7 +27,13 @@ import { parseAllDocuments } from 'yaml';
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const CRD_DIR = resolve(repoRoot, '../shared/crds');
+/** Every folder whose `*.yaml` CRDs the validator reads. */
+export const CRD_DIRS = [
+  resolve(repoRoot, 'charts/strimzi-kafka-operator/crds'),
+  resolve(repoRoot, 'charts/istio/base/files'),
+  resolve(repoRoot, 'charts/crds/prometheus-operator-0.93.0'),
+  resolve(repoRoot, 'charts/crds/keda-2.20.2'),
+];
 
 type Json = Record<string, unknown>;
 export interface ManifestObject {
@@ -79,10 +86,12 @@ let crdFiles: { readonly path: string; readonly text: string }[] | undefined;
 function crdSchema(key: string): Json | null {
   const cached = crdSchemas.get(key);
   if (cached !== undefined) return cached;
-  crdFiles ??= readdirSync(CRD_DIR, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()
-    .map((f) => ({ path: f, text: readFileSync(join(CRD_DIR, f), 'utf8') }));
+  crdFiles ??= CRD_DIRS.flatMap((dir) =>
+    readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => ({ path: join(dir, f), text: readFileSync(join(dir, f), 'utf8') })),
+  );
   const kind = key.slice(key.lastIndexOf('/') + 1);
   const candidates = crdFiles
     .flatMap((f) => f.text.split(/^---$/m))
