@@ -8,9 +8,11 @@ import type { GrantRecord } from './grants/grant-record.js';
 import { KafkaCluster } from './kafka/kafka-cluster.js';
 import { LifecycleTopicSet } from './kafka/lifecycle-topic-set.js';
 import { type IMeshIdentity, MeshIdentity } from './mesh/mesh-identity.js';
-import { MeshNamespace } from './mesh/mesh-namespace.js';
+import { type IMeshNamespace, MeshNamespace } from './mesh/mesh-namespace.js';
 import { MeshPeerAuthentication } from './mesh/mesh-peer-authentication.js';
 import type { MeshragStackConfig } from './meshrag-stack-config.js';
+import { OnboardedIdentity, OnboardedProducer } from './onboarding/onboarded-identity.js';
+import { validateOnboarding } from './onboarding/validate-onboarding.js';
 
 export interface MeshragStackProps extends ChartProps {
   readonly config: MeshragStackConfig;
@@ -31,6 +33,10 @@ export class MeshragStack extends Chart {
   public readonly embedder: EmbedderService;
   public readonly consumer: IngestionConsumer;
   public readonly monitoring: IMeshIdentity;
+  /** Onboarded upstream services that write `documents.parsed`. */
+  public readonly producers: readonly OnboardedProducer[];
+  /** Onboarded RAG applications that embed queries and read Chroma. */
+  public readonly readers: readonly OnboardedIdentity[];
 
   public constructor(scope: Construct, id: string, props: MeshragStackProps) {
     super(scope, id, { ...props, disableResourceNameHashes: true });
@@ -39,12 +45,11 @@ export class MeshragStack extends Chart {
 
     new MeshPeerAuthentication(this, 'PeerAuthentication');
     this.appNamespace = new MeshNamespace(this, 'AppNamespace', { name: config.namespaces.app });
-    // Strimzi's pods are not meshed and need the API server and each other; Strimzi writes
-    // ingress policies for its own ports, so only ingress is denied by default here.
+    // Strimzi's pods are not meshed; egress is denied by default and the Kafka cluster opens
+    // exactly what Strimzi needs (each other, the API server for the operators).
     this.kafkaNamespace = new MeshNamespace(this, 'KafkaNamespace', {
       name: config.namespaces.kafka,
       sidecarInjection: false,
-      defaultDenyEgress: false,
     });
 
     this.kafka = new KafkaCluster(this, 'Kafka', {
@@ -97,9 +102,34 @@ export class MeshragStack extends Chart {
       podLabels: config.monitoring.podLabels,
     });
 
+    const producers = config.producers ?? [];
+    const readers = config.readers ?? [];
+    validateOnboarding(
+      [
+        ...producers.map((p) => ({ ...p, role: 'producer' as const })),
+        ...readers.map((r) => ({ ...r, role: 'reader' as const })),
+      ],
+      [this.embedder.workloadName, this.consumer.workloadName, this.chroma.workloadName],
+    );
+    this.producers = producers.map(
+      (p) =>
+        new OnboardedProducer(this, `Producer-${p.name}`, {
+          service: p,
+          namespace: this.onboardedNamespace(p.namespace),
+          kafka: this.kafka,
+        }),
+    );
+    this.readers = readers.map(
+      (r) =>
+        new OnboardedIdentity(this, `Reader-${r.name}`, {
+          service: r,
+          namespace: this.onboardedNamespace(r.namespace),
+        }),
+    );
+
     // The access model, by intent.
     this.embedder.grantInvoke(this.consumer);
-    this.chroma.grantReadWrite(this.consumer);
+    this.chroma.grantIndexWrite(this.consumer);
     this.topics.parsed.grantConsume(this.consumer, { group: this.consumer.groupId });
     this.topics.embedded.grantProduce(this.consumer);
     this.topics.indexed.grantProduce(this.consumer);
@@ -107,6 +137,28 @@ export class MeshragStack extends Chart {
     this.topics.dlq.grantProduce(this.consumer);
     this.embedder.grantMetricsScrape(this.monitoring);
     this.consumer.grantMetricsScrape(this.monitoring);
+    for (const producer of this.producers) this.topics.parsed.grantProduce(producer);
+    readers.forEach((reader, i) => {
+      const identity = this.readers[i] as OnboardedIdentity;
+      this.embedder.grantInvoke(identity, {
+        ...(reader.embedderApis === undefined ? {} : { apis: reader.embedderApis }),
+      });
+      this.chroma.grantQuery(identity, {
+        ...(reader.collection === undefined ? {} : { collection: reader.collection }),
+        ...(reader.chromaOperations === undefined ? {} : { operations: reader.chromaOperations }),
+      });
+    });
+  }
+
+  /**
+   * The namespace of an onboarded service: meshrag's own when it is one of them, else one
+   * meshrag does not own, taken to be injected (the service's principal exists only then) and
+   * to allow egress (its owners decide).
+   */
+  private onboardedNamespace(name: string): IMeshNamespace {
+    if (name === this.appNamespace.name) return this.appNamespace;
+    if (name === this.kafkaNamespace.name) return this.kafkaNamespace;
+    return { name, sidecarInjection: true, defaultDenyEgress: false };
   }
 
   /** Every grant of the stack, as data, in construct-tree order. */

@@ -7,6 +7,7 @@ import type { WorkloadResources } from './common/workload-resources.js';
 import type { EmbedderAccelerator } from './embedder/embedder-service.js';
 import type { KafkaPoolOptions } from './kafka/kafka-cluster.js';
 import type { KafkaTopicPlan } from './kafka/kafka-topic-plan.js';
+import type { ProducerConfig, ReaderConfig } from './onboarding/onboarded-service.js';
 
 export interface MeshragStackConfig {
   /** The stack name (`dev`, `staging`, `prod`). */
@@ -58,4 +59,15 @@ export interface MeshragStackConfig {
     readonly serviceAccountName: string;
     readonly podLabels: Readonly<Record<string, string>>;
   };
+  /**
+   * Upstream services that write to `documents.parsed`: each gets a `tls` KafkaUser with
+   * Write/Describe on that topic only, and a path to the TLS listener.
+   * @default - none
+   */
+  readonly producers?: readonly ProducerConfig[];
+  /**
+   * RAG applications: each may call the embedder and read one Chroma collection.
+   * @default - none
+   */
+  readonly readers?: readonly ReaderConfig[];
 }

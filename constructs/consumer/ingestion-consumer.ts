@@ -259,8 +259,7 @@ export class IngestionConsumer extends Construct implements IMeshWorkload, IKafk
       grantee,
       name: 'metrics',
       portName: IngestionConsumer.METRICS_PORT_NAME,
-      methods: ['GET'],
-      paths: ['/metrics'],
+      operations: [{ methods: ['GET'], paths: ['/metrics'] }],
     });
   }
 }

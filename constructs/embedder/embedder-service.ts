@@ -25,6 +25,22 @@ import { type IMeshIdentity, MeshIdentity } from '../mesh/mesh-identity.js';
 import type { IMeshNamespace } from '../mesh/mesh-namespace.js';
 import type { IMeshWorkload } from '../mesh/mesh-workload.js';
 
+/** The embedding APIs the embedder serves: text-embeddings-inference and OpenAI. */
+export type EmbedderApi = 'tei' | 'openai';
+
+const EMBED_PATHS: Readonly<Record<EmbedderApi, string>> = {
+  tei: '/embed',
+  openai: '/v1/embeddings',
+};
+
+export interface EmbedderInvokeOptions {
+  /**
+   * The APIs the grantee calls.
+   * @default ['tei'] (`POST /embed`)
+   */
+  readonly apis?: readonly EmbedderApi[];
+}
+
 /** Where the embedder runs its model. */
 export type EmbedderAccelerator = 'cpu' | 'gpu';
 
@@ -214,15 +230,22 @@ export class EmbedderService extends Construct implements IMeshWorkload {
     });
   }
 
-  /** Lets the grantee call the embedding API: `POST /embed` and `POST /v1/embeddings`, nothing else. */
-  public grantInvoke(grantee: IMeshIdentity): HttpGrant {
+  /**
+   * Lets the grantee call the embedding API, and nothing else: `POST /embed` (the
+   * text-embeddings-inference API, what the consumer uses), plus `POST /v1/embeddings` when
+   * asked for the OpenAI API.
+   */
+  public grantInvoke(grantee: IMeshIdentity, options: EmbedderInvokeOptions = {}): HttpGrant {
+    const apis = options.apis ?? ['tei'];
+    if (apis.length === 0) {
+      throw new Error(`EmbedderService: invoke grant for ${grantee.principal} names no API`);
+    }
     return new HttpGrant(this, `Invoke-${grantee.namespaceName}-${grantee.serviceAccountName}`, {
       target: this,
       grantee,
       name: 'invoke',
       portName: EmbedderService.PORT_NAME,
-      methods: ['POST'],
-      paths: ['/embed', '/v1/embeddings'],
+      operations: [{ methods: ['POST'], paths: [...new Set(apis)].map((api) => EMBED_PATHS[api]) }],
     });
   }
 
@@ -233,8 +256,7 @@ export class EmbedderService extends Construct implements IMeshWorkload {
       grantee,
       name: 'metrics',
       portName: EmbedderService.PORT_NAME,
-      methods: ['GET'],
-      paths: ['/metrics'],
+      operations: [{ methods: ['GET'], paths: ['/metrics'] }],
     });
   }
 

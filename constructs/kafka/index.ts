@@ -5,3 +5,4 @@ export * from './kafka-topic.js';
 export * from './kafka-topic-grant.js';
 export * from './kafka-topic-plan.js';
 export * from './lifecycle-topic-set.js';
+export * from './strimzi-egress.js';

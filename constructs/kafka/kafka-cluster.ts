@@ -8,6 +8,7 @@ import { allowNetworkAccess } from '../grants/network-access.js';
 import type { IMeshIdentity } from '../mesh/mesh-identity.js';
 import type { IMeshNamespace } from '../mesh/mesh-namespace.js';
 import { KafkaNodePool, outOfMesh } from './kafka-node-pool.js';
+import { type KubernetesApiEndpoint, StrimziEgress } from './strimzi-egress.js';
 
 /** The Kafka versions Strimzi 1.2 runs; meshrag targets 4.3.x. */
 const SUPPORTED_KAFKA_VERSION = /^4\.3\.[0-9]+$/;
@@ -52,6 +53,12 @@ export interface KafkaClusterProps {
    * @default - replication factor - 1, at least 1
    */
   readonly minInsyncReplicas?: number;
+  /**
+   * Where the API server answers, for the egress the Entity Operator needs when the broker
+   * namespace denies egress.
+   * @default - any address on 443 and 6443
+   */
+  readonly kubernetesApi?: KubernetesApiEndpoint;
 }
 
 /**
@@ -141,6 +148,14 @@ export class KafkaCluster extends Construct {
       role: 'broker',
       ...props.brokers,
     });
+
+    if (props.namespace.defaultDenyEgress) {
+      new StrimziEgress(this, 'Egress', {
+        namespaceName: this.namespaceName,
+        clusterName: this.name,
+        ...(props.kubernetesApi === undefined ? {} : { kubernetesApi: props.kubernetesApi }),
+      });
+    }
 
     const rf = this.defaultReplicationFactor;
     new ApiObject(this, 'Resource', {
