@@ -61,6 +61,9 @@ export class MeshragStack extends Chart {
       brokers: config.kafka.brokers,
       defaultReplicationFactor: config.kafka.defaultReplicationFactor,
       minInsyncReplicas: config.kafka.minInsyncReplicas,
+      ...(config.kafka.rackTopologyKey === undefined
+        ? {}
+        : { rackTopologyKey: config.kafka.rackTopologyKey }),
     });
     this.topics = new LifecycleTopicSet(this, 'Topics', {
       cluster: this.kafka,

@@ -33,6 +33,11 @@ export interface MeshragStackConfig {
     readonly brokers: KafkaPoolOptions;
     readonly defaultReplicationFactor: number;
     readonly minInsyncReplicas: number;
+    /**
+     * Node label for rack awareness; set on stacks whose nodes span zones.
+     * @default - none
+     */
+    readonly rackTopologyKey?: string;
   };
   readonly topics: KafkaTopicPlan;
   readonly embedder: {

@@ -30,6 +30,8 @@ export const prod: StackConfig = {
     },
     defaultReplicationFactor: 3,
     minInsyncReplicas: 2,
+    // Nodes span availability zones: one replica of each partition per zone.
+    rackTopologyKey: 'topology.kubernetes.io/zone',
   },
   topics: uniformTopicPlan(PRODUCTION_TOPIC_SETTINGS),
   embedder: {

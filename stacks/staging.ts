@@ -24,6 +24,8 @@ export const staging: StackConfig = {
     },
     defaultReplicationFactor: 3,
     minInsyncReplicas: 2,
+    // Nodes span availability zones: one replica of each partition per zone.
+    rackTopologyKey: 'topology.kubernetes.io/zone',
   },
   topics: uniformTopicPlan({
     partitions: 6,

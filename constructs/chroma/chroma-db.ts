@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
+import { addPodDisruptionBudget } from '../common/disruption.js';
 import { envVariables } from '../common/env-variables.js';
 import { commonLabels, selectorLabels } from '../common/labels.js';
 import {
@@ -216,6 +217,14 @@ export class ChromaDb extends Construct implements IMeshWorkload {
     );
     this.statefulSet.containers[0]?.mount(DATA_PATH, data);
     addPodSeccompProfile(this.statefulSet);
+    // The only writer: evicting it stops search and pauses ingestion, so a drain waits until
+    // an operator moves it deliberately (unhealthy pods may still go).
+    addPodDisruptionBudget(this, 'DisruptionBudget', {
+      namespaceName: this.namespace.name,
+      name: this.workloadName,
+      selectorLabels: this.selectorLabels,
+      maxUnavailable: 'none',
+    });
   }
 
   /**

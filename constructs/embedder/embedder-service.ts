@@ -1,6 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
+import { addPodDisruptionBudget, addTopologySpread } from '../common/disruption.js';
 import { envVariables } from '../common/env-variables.js';
 import { commonLabels, selectorLabels } from '../common/labels.js';
 import {
@@ -210,6 +211,13 @@ export class EmbedderService extends Construct implements IMeshWorkload {
     this.deployment.select(kplus.LabelSelector.of({ labels: { ...this.selectorLabels } }));
     addPodSeccompProfile(this.deployment);
     if (this.accelerator === 'gpu') this.scheduleOnGpu(props.gpuNodeSelector);
+    addTopologySpread(this.deployment, this.selectorLabels);
+    addPodDisruptionBudget(this, 'DisruptionBudget', {
+      namespaceName: this.namespace.name,
+      name: this.workloadName,
+      selectorLabels: this.selectorLabels,
+      maxUnavailable: 1,
+    });
 
     this.service = new kplus.Service(this, 'Service', {
       metadata: {

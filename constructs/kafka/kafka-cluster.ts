@@ -3,7 +3,11 @@ import type * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import { NAMESPACE_NAME_LABEL } from '../common/labels.js';
 import { validateDns1123Label, validateInteger } from '../common/validate.js';
-import type { WorkloadResources } from '../common/workload-resources.js';
+import {
+  toQuantities,
+  validateWorkloadResources,
+  type WorkloadResources,
+} from '../common/workload-resources.js';
 import { allowNetworkAccess } from '../grants/network-access.js';
 import type { IMeshIdentity } from '../mesh/mesh-identity.js';
 import type { IMeshNamespace } from '../mesh/mesh-namespace.js';
@@ -19,7 +23,7 @@ export interface KafkaPoolOptions {
   readonly storageGiB: number;
   /** @default - the cluster's default storage class */
   readonly storageClass?: string;
-  /** @default - Strimzi's defaults */
+  /** @default - 250m/1 GiB for controllers, 500m/2 GiB for brokers (requests = memory limits) */
   readonly resources?: WorkloadResources;
 }
 
@@ -59,7 +63,35 @@ export interface KafkaClusterProps {
    * @default - any address on 443 and 6443
    */
   readonly kubernetesApi?: KubernetesApiEndpoint;
+  /**
+   * Rack awareness: the node label whose value is a broker's rack, so Kafka puts a partition's
+   * replicas in different zones. Set it on stacks whose nodes span zones.
+   * @see https://strimzi.io/docs/operators/latest/deploying#type-Rack-reference
+   * @default - no rack awareness
+   */
+  readonly rackTopologyKey?: string;
+  /**
+   * Resources of each Entity Operator container (Topic Operator and User Operator).
+   * @default - 100m/256 MiB requested, 512 MiB limit
+   */
+  readonly entityOperatorResources?: WorkloadResources;
 }
+
+const DEFAULT_CONTROLLER_RESOURCES: WorkloadResources = {
+  cpuRequestMillis: 250,
+  memoryRequestMiB: 1024,
+  memoryLimitMiB: 1024,
+};
+const DEFAULT_BROKER_RESOURCES: WorkloadResources = {
+  cpuRequestMillis: 500,
+  memoryRequestMiB: 2048,
+  memoryLimitMiB: 2048,
+};
+const DEFAULT_OPERATOR_RESOURCES: WorkloadResources = {
+  cpuRequestMillis: 100,
+  memoryRequestMiB: 256,
+  memoryLimitMiB: 512,
+};
 
 /**
  * A Strimzi `Kafka` cluster in KRaft mode with separate controller and broker node pools.
@@ -89,6 +121,8 @@ export class KafkaCluster extends Construct {
   public readonly clusterCaSecretName: string;
   /** Labels Strimzi puts on broker pods. */
   public readonly brokerPodLabels: Readonly<Record<string, string>>;
+  /** The node label brokers take their rack from, when rack awareness is on. */
+  public readonly rackTopologyKey: string | undefined;
   public readonly controllerPool: KafkaNodePool;
   public readonly brokerPool: KafkaNodePool;
 
@@ -108,6 +142,9 @@ export class KafkaCluster extends Construct {
     this.bootstrapServers = `${this.name}-kafka-bootstrap.${this.namespaceName}.svc:${KafkaCluster.TLS_PORT}`;
     this.clusterCaSecretName = `${this.name}-cluster-ca-cert`;
     this.brokerPodLabels = { 'strimzi.io/cluster': this.name, 'strimzi.io/broker-role': 'true' };
+    this.rackTopologyKey = props.rackTopologyKey;
+    const operatorResources = props.entityOperatorResources ?? DEFAULT_OPERATOR_RESOURCES;
+    validateWorkloadResources(`Kafka '${this.name}' entity operator`, operatorResources);
 
     validateDns1123Label('Kafka cluster name', this.name);
     if (props.namespace.sidecarInjection) {
@@ -140,6 +177,7 @@ export class KafkaCluster extends Construct {
       name: 'controller',
       role: 'controller',
       ...props.controllers,
+      resources: props.controllers.resources ?? DEFAULT_CONTROLLER_RESOURCES,
     });
     this.brokerPool = new KafkaNodePool(this, 'Brokers', {
       clusterName: this.name,
@@ -147,12 +185,15 @@ export class KafkaCluster extends Construct {
       name: 'broker',
       role: 'broker',
       ...props.brokers,
+      resources: props.brokers.resources ?? DEFAULT_BROKER_RESOURCES,
     });
 
     if (props.namespace.defaultDenyEgress) {
       new StrimziEgress(this, 'Egress', {
         namespaceName: this.namespaceName,
         clusterName: this.name,
+        // Strimzi's init container reads the node's zone label from the API server.
+        kafkaNodesUseApi: this.rackTopologyKey !== undefined,
         ...(props.kubernetesApi === undefined ? {} : { kubernetesApi: props.kubernetesApi }),
       });
     }
@@ -176,6 +217,9 @@ export class KafkaCluster extends Construct {
             },
           ],
           authorization: { type: 'simple' },
+          ...(this.rackTopologyKey === undefined
+            ? {}
+            : { rack: { topologyKey: this.rackTopologyKey } }),
           config: {
             'auto.create.topics.enable': false,
             'default.replication.factor': rf,
@@ -187,8 +231,11 @@ export class KafkaCluster extends Construct {
           template: { pod: { metadata: outOfMesh() } },
         },
         entityOperator: {
-          topicOperator: {},
-          userOperator: { watchedNamespace: this.userNamespaceName },
+          topicOperator: { resources: toQuantities(operatorResources) },
+          userOperator: {
+            watchedNamespace: this.userNamespaceName,
+            resources: toQuantities(operatorResources),
+          },
           template: { pod: { metadata: outOfMesh() } },
         },
       },

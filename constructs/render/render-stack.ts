@@ -34,6 +34,7 @@ const KIND_ORDER = [
   'StatefulSet',
   'Deployment',
   'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
   'Kafka',
   'KafkaNodePool',
   'KafkaTopic',

@@ -41,8 +41,15 @@ describe('KafkaCluster', { timeout: 30_000 }, () => {
       authentication: { type: 'tls' },
     });
     expect(spec.kafka.authorization).toEqual({ type: 'simple' });
-    expect(spec.entityOperator.topicOperator).toEqual({});
-    expect(spec.entityOperator.userOperator).toEqual({ watchedNamespace: 'apps' });
+    const operatorResources = {
+      requests: { cpu: '100m', memory: '256Mi' },
+      limits: { memory: '512Mi' },
+    };
+    expect(spec.entityOperator.topicOperator).toEqual({ resources: operatorResources });
+    expect(spec.entityOperator.userOperator).toEqual({
+      watchedNamespace: 'apps',
+      resources: operatorResources,
+    });
   });
 
   it('sets replication defaults from its props', () => {
