@@ -7,5 +7,6 @@ export * from './kafka/index.js';
 export * from './mesh/index.js';
 export * from './meshrag-app.js';
 export * from './meshrag-stack-config.js';
+export * from './observability/index.js';
 export * from './onboarding/index.js';
 export * from './render/index.js';

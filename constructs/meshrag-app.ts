@@ -11,6 +11,7 @@ import { type IMeshIdentity, MeshIdentity } from './mesh/mesh-identity.js';
 import { type IMeshNamespace, MeshNamespace } from './mesh/mesh-namespace.js';
 import { MeshPeerAuthentication } from './mesh/mesh-peer-authentication.js';
 import type { MeshragStackConfig } from './meshrag-stack-config.js';
+import { MeshragObservability } from './observability/meshrag-observability.js';
 import { OnboardedIdentity, OnboardedProducer } from './onboarding/onboarded-identity.js';
 import { validateOnboarding } from './onboarding/validate-onboarding.js';
 
@@ -33,6 +34,7 @@ export class MeshragStack extends Chart {
   public readonly embedder: EmbedderService;
   public readonly consumer: IngestionConsumer;
   public readonly monitoring: IMeshIdentity;
+  public readonly observability: MeshragObservability;
   /** Onboarded upstream services that write `documents.parsed`. */
   public readonly producers: readonly OnboardedProducer[];
   /** Onboarded RAG applications that embed queries and read Chroma. */
@@ -105,6 +107,15 @@ export class MeshragStack extends Chart {
       podLabels: config.monitoring.podLabels,
     });
 
+    this.observability = new MeshragObservability(this, 'Observability', {
+      embedder: this.embedder,
+      consumer: this.consumer,
+      kafka: this.kafka,
+      ...(config.monitoring.selectorLabels === undefined
+        ? {}
+        : { selectorLabels: config.monitoring.selectorLabels }),
+    });
+
     const producers = config.producers ?? [];
     const readers = config.readers ?? [];
     validateOnboarding(
@@ -140,6 +151,7 @@ export class MeshragStack extends Chart {
     this.topics.dlq.grantProduce(this.consumer);
     this.embedder.grantMetricsScrape(this.monitoring);
     this.consumer.grantMetricsScrape(this.monitoring);
+    this.kafka.grantMetricsScrape(this.monitoring);
     for (const producer of this.producers) this.topics.parsed.grantProduce(producer);
     readers.forEach((reader, i) => {
       const identity = this.readers[i] as OnboardedIdentity;

@@ -63,6 +63,11 @@ export interface MeshragStackConfig {
     readonly namespace: string;
     readonly serviceAccountName: string;
     readonly podLabels: Readonly<Record<string, string>>;
+    /**
+     * Labels its Prometheus selects ServiceMonitors, PodMonitors and PrometheusRules by.
+     * @default - none
+     */
+    readonly selectorLabels?: Readonly<Record<string, string>>;
   };
   /**
    * Upstream services that write to `documents.parsed`: each gets a `tls` KafkaUser with

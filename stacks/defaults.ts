@@ -13,6 +13,8 @@ export const DEFAULT_MONITORING: StackConfig['monitoring'] = {
   namespace: 'monitoring',
   serviceAccountName: 'prometheus',
   podLabels: { 'app.kubernetes.io/name': 'prometheus' },
+  // kube-prometheus-stack selects monitors and rules by its release label.
+  selectorLabels: { release: 'kube-prometheus-stack' },
 };
 
 export const KAFKA_VERSION = '4.3.1';

@@ -626,7 +626,12 @@ function readKafka(
       serviceAccount,
       principal: meshPrincipal(namespace, serviceAccount),
       meshed: isMeshed(namespaceLabels, labels, asLabels(meta.annotations)),
-      ports: [{ port: UNDECLARED_PORT, protocol: 'tcp' }],
+      ports: [
+        ...(component === 'kafka-exporter'
+          ? [{ port: METRICS_PORT, name: 'tcp-prometheus', protocol: 'tcp' as const }]
+          : []),
+        { port: UNDECLARED_PORT, protocol: 'tcp' },
+      ],
       secrets: new Set<string>(),
       kafkaCluster: name,
     });

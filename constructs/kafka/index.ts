@@ -1,5 +1,6 @@
 export * from './kafka-client-user.js';
 export * from './kafka-cluster.js';
+export * from './kafka-metrics-grant.js';
 export * from './kafka-node-pool.js';
 export * from './kafka-topic.js';
 export * from './kafka-topic-grant.js';

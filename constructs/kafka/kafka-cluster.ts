@@ -1,5 +1,5 @@
 import { ApiObject, Lazy } from 'cdk8s';
-import type * as kplus from 'cdk8s-plus-33';
+import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import { NAMESPACE_NAME_LABEL } from '../common/labels.js';
 import { validateDns1123Label, validateInteger } from '../common/validate.js';
@@ -11,6 +11,7 @@ import {
 import { allowNetworkAccess } from '../grants/network-access.js';
 import type { IMeshIdentity } from '../mesh/mesh-identity.js';
 import type { IMeshNamespace } from '../mesh/mesh-namespace.js';
+import { KafkaMetricsGrant } from './kafka-metrics-grant.js';
 import { KafkaNodePool, outOfMesh } from './kafka-node-pool.js';
 import { type KubernetesApiEndpoint, StrimziEgress } from './strimzi-egress.js';
 
@@ -75,7 +76,24 @@ export interface KafkaClusterProps {
    * @default - 100m/256 MiB requested, 512 MiB limit
    */
   readonly entityOperatorResources?: WorkloadResources;
+  /**
+   * Run Strimzi's Kafka Exporter (consumer group lag and offsets as Prometheus metrics, on
+   * 9404); only granted scrapers reach it.
+   * @default true
+   */
+  readonly kafkaExporter?: boolean;
+  /**
+   * Expose broker and controller JMX metrics with the Prometheus JMX exporter
+   * (`metricsConfig`, rules in a ConfigMap). Off by default: Strimzi's generated NetworkPolicy
+   * opens the metrics port (9404) of every Kafka node to every pod in the cluster, which no
+   * grant can narrow (policies only add), so an unknown pod could read broker metrics.
+   * @default false
+   */
+  readonly brokerMetrics?: boolean;
 }
+
+/** Strimzi's metrics port on its pods. */
+export const STRIMZI_METRICS_PORT = 9404;
 
 const DEFAULT_CONTROLLER_RESOURCES: WorkloadResources = {
   cpuRequestMillis: 250,
@@ -123,6 +141,9 @@ export class KafkaCluster extends Construct {
   public readonly brokerPodLabels: Readonly<Record<string, string>>;
   /** The node label brokers take their rack from, when rack awareness is on. */
   public readonly rackTopologyKey: string | undefined;
+  /** Labels of the Kafka Exporter's pods, when it runs. */
+  public readonly kafkaExporterPodLabels: Readonly<Record<string, string>> | undefined;
+  public readonly brokerMetrics: boolean;
   public readonly controllerPool: KafkaNodePool;
   public readonly brokerPool: KafkaNodePool;
 
@@ -143,6 +164,11 @@ export class KafkaCluster extends Construct {
     this.clusterCaSecretName = `${this.name}-cluster-ca-cert`;
     this.brokerPodLabels = { 'strimzi.io/cluster': this.name, 'strimzi.io/broker-role': 'true' };
     this.rackTopologyKey = props.rackTopologyKey;
+    this.kafkaExporterPodLabels =
+      (props.kafkaExporter ?? true)
+        ? { 'strimzi.io/name': `${this.name}-kafka-exporter` }
+        : undefined;
+    this.brokerMetrics = props.brokerMetrics ?? false;
     const operatorResources = props.entityOperatorResources ?? DEFAULT_OPERATOR_RESOURCES;
     validateWorkloadResources(`Kafka '${this.name}' entity operator`, operatorResources);
 
@@ -194,6 +220,7 @@ export class KafkaCluster extends Construct {
         clusterName: this.name,
         // Strimzi's init container reads the node's zone label from the API server.
         kafkaNodesUseApi: this.rackTopologyKey !== undefined,
+        kafkaExporter: this.kafkaExporterPodLabels !== undefined,
         ...(props.kubernetesApi === undefined ? {} : { kubernetesApi: props.kubernetesApi }),
       });
     }
@@ -229,7 +256,27 @@ export class KafkaCluster extends Construct {
             'transaction.state.log.min.isr': this.minInsyncReplicas,
           },
           template: { pod: { metadata: outOfMesh() } },
+          ...(this.brokerMetrics
+            ? {
+                metricsConfig: {
+                  type: 'jmxPrometheusExporter',
+                  valueFrom: {
+                    configMapKeyRef: { name: this.jmxMetricsConfigMap(), key: JMX_CONFIG_KEY },
+                  },
+                },
+              }
+            : {}),
         },
+        ...(this.kafkaExporterPodLabels === undefined
+          ? {}
+          : {
+              kafkaExporter: {
+                topicRegex: '.*',
+                groupRegex: '.*',
+                resources: toQuantities(operatorResources),
+                template: { pod: { metadata: outOfMesh() } },
+              },
+            }),
         entityOperator: {
           topicOperator: { resources: toQuantities(operatorResources) },
           userOperator: {
@@ -240,6 +287,35 @@ export class KafkaCluster extends Construct {
         },
       },
     });
+  }
+
+  /**
+   * Lets the grantee scrape the Kafka Exporter's metrics (consumer group lag).
+   * @returns undefined when the cluster runs no Kafka Exporter
+   */
+  public grantMetricsScrape(grantee: IMeshIdentity): KafkaMetricsGrant | undefined {
+    if (this.kafkaExporterPodLabels === undefined) return undefined;
+    return new KafkaMetricsGrant(
+      this,
+      `Metrics-${grantee.namespaceName}-${grantee.serviceAccountName}`,
+      {
+        namespaceName: this.namespaceName,
+        workloadName: `${this.name}-kafka-exporter`,
+        podLabels: this.kafkaExporterPodLabels,
+        port: STRIMZI_METRICS_PORT,
+        grantee,
+      },
+    );
+  }
+
+  /** The JMX exporter rules, in a ConfigMap next to the brokers. */
+  private jmxMetricsConfigMap(): string {
+    const name = `${this.name}-kafka-jmx-metrics`;
+    new kplus.k8s.KubeConfigMap(this, 'JmxMetrics', {
+      metadata: { name, namespace: this.namespaceName },
+      data: { [JMX_CONFIG_KEY]: JMX_EXPORTER_RULES },
+    });
+    return name;
   }
 
   /**
@@ -290,3 +366,32 @@ export function validateMinInsyncReplicas(
     );
   }
 }
+
+const JMX_CONFIG_KEY = 'metrics-config.yml';
+
+/**
+ * Prometheus JMX exporter rules for Kafka's MBeans, in the shape of Strimzi's example
+ * (`packaging/examples/metrics/kafka-metrics.yaml`): per-topic/partition gauges first, then
+ * rates as counters, then every other gauge.
+ */
+const JMX_EXPORTER_RULES = `lowercaseOutputName: true
+rules:
+  - pattern: kafka.server<type=(.+), name=(.+), clientId=(.+), topic=(.+), partition=(.*)><>Value
+    name: kafka_server_$1_$2
+    type: GAUGE
+    labels:
+      clientId: "$3"
+      topic: "$4"
+      partition: "$5"
+  - pattern: kafka.server<type=(.+), name=(.+)PerSec, topic=(.+)><>Count
+    name: kafka_server_$1_$2_total
+    type: COUNTER
+    labels:
+      topic: "$3"
+  - pattern: kafka.(\\w+)<type=(.+), name=(.+)PerSec\\w*><>Count
+    name: kafka_$1_$2_$3_total
+    type: COUNTER
+  - pattern: kafka.(\\w+)<type=(.+), name=(.+)><>Value
+    name: kafka_$1_$2_$3
+    type: GAUGE
+`;

@@ -39,6 +39,11 @@ const KIND_ORDER = [
   'KafkaNodePool',
   'KafkaTopic',
   'KafkaUser',
+  'ServiceMonitor',
+  'PodMonitor',
+  'PrometheusRule',
+  'ScaledObject',
+  'TriggerAuthentication',
 ];
 
 /** Orders objects by kind (apply order), then namespace, then name: a stable total order. */

@@ -21,7 +21,7 @@ import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
@@ -46,6 +46,7 @@ export interface ManifestObject {
 
 // kubernetes-models classes validate on `.validate()`, throwing with every error.
 const CORE_MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  'v1/ConfigMap': ConfigMap,
   'v1/Namespace': Namespace,
   'v1/ServiceAccount': ServiceAccount,
   'v1/Service': Service,
@@ -117,8 +118,20 @@ function crdSchema(key: string): Json | null {
 const compiled = new Map<string, ValidateFunction>();
 let ajv: Ajv | undefined;
 
+/**
+ * CRD patterns are Go (RE2) regular expressions; the Prometheus Operator's use a leading
+ * `(?i)` (after `^`) for case-insensitive enums, which JavaScript spells as the `i` flag.
+ */
+const goRegExp = Object.assign(
+  (pattern: string, flags: string): RegExp =>
+    pattern.includes('(?i)')
+      ? new RegExp(pattern.replaceAll('(?i)', ''), `${flags}i`)
+      : new RegExp(pattern, flags),
+  { code: 'new RegExp' },
+);
+
 function newAjv(): Ajv {
-  const instance = new Ajv({ strict: false, allErrors: true });
+  const instance = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp } });
   addFormats(instance);
   // OpenAPI's numeric formats, which JSON Schema does not define.
   const int = (bits: number) => (n: number) =>

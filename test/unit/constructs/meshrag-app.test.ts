@@ -23,7 +23,12 @@ describe('MeshragStack', { timeout: 30_000 }, () => {
     const own = stack.grants.filter(
       (g) => !g.grantee.includes('/ns/ingest-demo/') && !g.grantee.includes('/ns/rag-demo/'),
     );
-    expect(own).toHaveLength(9);
+    expect(own).toHaveLength(10);
+    expect(own).toContainEqual({
+      kind: 'tcp',
+      grantee: prometheus,
+      target: { namespace: 'kafka', workload: 'meshrag-kafka-exporter', port: 9404 },
+    });
     expect(stack.grants).toContainEqual({
       kind: 'http',
       grantee: consumer,
@@ -66,9 +71,9 @@ describe('MeshragStack', { timeout: 30_000 }, () => {
       'vectors.indexed',
     ]);
     const scraped = stack.grants.flatMap((g) =>
-      g.kind === 'http' && g.grantee === prometheus ? [g.target.workload] : [],
+      g.kind !== 'kafka' && g.grantee === prometheus ? [g.target.workload] : [],
     );
-    expect(scraped.sort()).toEqual(['consumer', 'embedder']);
+    expect(scraped.sort()).toEqual(['consumer', 'embedder', 'meshrag-kafka-exporter']);
     expect(
       stack.grants.some(
         (g) => g.grantee.endsWith('/sa/embedder') || g.grantee.endsWith('/sa/chroma'),

@@ -163,7 +163,7 @@ describe.each(stackNames)('stack %s', (stack) => {
     expect(keys.filter((k) => k.startsWith('unknown'))).toEqual([]);
   });
 
-  it('lets monitoring GET /metrics and nothing else', () => {
+  it('lets monitoring GET /metrics on meshed workloads and reach the Kafka Exporter port, nothing else', () => {
     const monitoring = grants
       .filter((g) => g.kind === 'http' && g.operations.some((o) => o.paths.includes('/metrics')))
       .map((g) => g.grantee);
@@ -173,8 +173,17 @@ describe.each(stackNames)('stack %s', (stack) => {
     );
     expect(fromMonitoring.length).toBeGreaterThan(0);
     for (const edge of fromMonitoring) {
-      expect(edge).toMatchObject({ kind: 'http', method: 'GET', path: '/metrics' });
+      if (edge.kind === 'tcp') {
+        expect(edge.target).toEqual({
+          namespace: 'kafka',
+          workload: 'meshrag-kafka-exporter',
+          port: 9404,
+        });
+      } else {
+        expect(edge).toMatchObject({ kind: 'http', method: 'GET', path: '/metrics' });
+      }
     }
+    expect(fromMonitoring.filter((e) => e.kind === 'tcp')).toHaveLength(1);
   });
 
   it('gives the consumer its Kafka topics through its KafkaUser, and a connection to the TLS listener', () => {

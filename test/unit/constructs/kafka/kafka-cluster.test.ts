@@ -186,4 +186,23 @@ describe('KafkaCluster', { timeout: 30_000 }, () => {
       ),
     ).toThrow(/memoryLimitMiB must be a whole number >= 2048/);
   });
+
+  it('renders broker JMX metrics only when asked: metricsConfig from a ConfigMap of exporter rules', () => {
+    const off = synthChart((chart) => kafkaFixture(chart));
+    expect(findObject(off, 'Kafka', 'meshrag').spec.kafka.metricsConfig).toBeUndefined();
+
+    const objects = synthChart((chart) => kafkaFixture(chart, { brokerMetrics: true }));
+    expect(findObject(objects, 'Kafka', 'meshrag').spec.kafka.metricsConfig).toEqual({
+      type: 'jmxPrometheusExporter',
+      valueFrom: {
+        configMapKeyRef: { name: 'meshrag-kafka-jmx-metrics', key: 'metrics-config.yml' },
+      },
+    });
+    const rules = findObject(objects, 'ConfigMap', 'meshrag-kafka-jmx-metrics', 'kafka').data[
+      'metrics-config.yml'
+    ];
+    expect(rules).toContain('lowercaseOutputName: true');
+    expect(rules).toContain('kafka.(\\w+)<type=(.+), name=(.+)><>Value');
+    for (const o of objects) expect(validateManifest(o)).toEqual([]);
+  });
 });

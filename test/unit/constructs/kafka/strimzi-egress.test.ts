@@ -99,6 +99,7 @@ describe('StrimziEgress', { timeout: 30_000 }, () => {
             userNamespace: apps,
             controllers: { replicas: 1, storageGiB: 1 },
             brokers: { replicas: 1, storageGiB: 1 },
+            kafkaExporter: false,
           });
         }),
         'NetworkPolicy',
