@@ -1,3 +1,4 @@
+export * from './autoscaling/index.js';
 export * from './chroma/index.js';
 export * from './common/index.js';
 export * from './consumer/index.js';

@@ -1,10 +1,13 @@
 import { Chart, type ChartProps } from 'cdk8s';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
+import { ConsumerLagScaler } from './autoscaling/consumer-lag-scaler.js';
+import { EmbedderQueueScaler } from './autoscaling/embedder-queue-scaler.js';
 import { ChromaDb } from './chroma/chroma-db.js';
 import { IngestionConsumer } from './consumer/ingestion-consumer.js';
 import { EmbedderService } from './embedder/embedder-service.js';
 import { collectGrants } from './grants/grant.js';
 import type { GrantRecord } from './grants/grant-record.js';
+import { KafkaClientUser } from './kafka/kafka-client-user.js';
 import { KafkaCluster } from './kafka/kafka-cluster.js';
 import { LifecycleTopicSet } from './kafka/lifecycle-topic-set.js';
 import { type IMeshIdentity, MeshIdentity } from './mesh/mesh-identity.js';
@@ -89,6 +92,7 @@ export class MeshragStack extends Chart {
       minReplicas: config.embedder.minReplicas,
       maxReplicas: config.embedder.maxReplicas,
       ...(config.embedder.resources === undefined ? {} : { resources: config.embedder.resources }),
+      cpuAutoscaling: config.embedder.queueDepthPerReplica === undefined,
     });
     this.consumer = new IngestionConsumer(this, 'Consumer', {
       namespace: this.appNamespace,
@@ -106,6 +110,8 @@ export class MeshragStack extends Chart {
       serviceAccountName: config.monitoring.serviceAccountName,
       podLabels: config.monitoring.podLabels,
     });
+
+    this.autoscale(config);
 
     this.observability = new MeshragObservability(this, 'Observability', {
       embedder: this.embedder,
@@ -162,6 +168,53 @@ export class MeshragStack extends Chart {
         ...(reader.collection === undefined ? {} : { collection: reader.collection }),
         ...(reader.chromaOperations === undefined ? {} : { operations: reader.chromaOperations }),
       });
+    });
+  }
+
+  /** KEDA: the consumer on its group's lag, the embedder on its queue depth. */
+  private autoscale(config: MeshragStackConfig): void {
+    const queueDepth = config.embedder.queueDepthPerReplica;
+    if (queueDepth !== undefined) {
+      const prometheusServerAddress = config.monitoring.prometheusUrl;
+      if (prometheusServerAddress === undefined) {
+        throw new Error(
+          `stack ${config.name}: embedder.queueDepthPerReplica needs monitoring.prometheusUrl, where KEDA reads meshrag_embed_queue_depth`,
+        );
+      }
+      new EmbedderQueueScaler(this, 'EmbedderScaler', {
+        embedder: this.embedder,
+        prometheusServerAddress,
+        queueDepthPerReplica: queueDepth,
+      });
+    }
+    const scaling = config.consumer.autoscaling;
+    if (scaling === undefined) return;
+    const keda = config.autoscaler ?? {
+      namespace: 'keda',
+      serviceAccountName: 'keda-operator',
+      podLabels: { 'app.kubernetes.io/name': 'keda-operator' },
+    };
+    const identity = MeshIdentity.fromExternal({
+      namespaceName: keda.namespace,
+      serviceAccountName: keda.serviceAccountName,
+      podLabels: keda.podLabels,
+    });
+    const holder = new Construct(this, 'KedaKafka');
+    const kafkaUser = new KafkaClientUser(holder, 'KafkaUser', {
+      cluster: this.kafka,
+      identity,
+      name: `${this.consumer.workloadName}-lag-reader`,
+      // KEDA reads the Secret in the app namespace through the TriggerAuthentication.
+      secretCopiedToWorkload: true,
+    });
+    new ConsumerLagScaler(this, 'ConsumerScaler', {
+      consumer: this.consumer,
+      kafka: this.kafka,
+      topic: this.topics.parsed,
+      scaler: { ...identity, kafkaUser },
+      minReplicas: scaling.minReplicas,
+      maxReplicas: scaling.maxReplicas,
+      ...(scaling.lagThreshold === undefined ? {} : { lagThreshold: scaling.lagThreshold }),
     });
   }
 

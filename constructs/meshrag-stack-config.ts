@@ -47,11 +47,36 @@ export interface MeshragStackConfig {
     readonly minReplicas: number;
     readonly maxReplicas: number;
     readonly resources?: WorkloadResources;
+    /**
+     * Scale on the embedder's queue depth (inputs waiting per replica) with KEDA instead of
+     * CPU; needs `monitoring.prometheusUrl`.
+     * @default - a CPU HorizontalPodAutoscaler
+     */
+    readonly queueDepthPerReplica?: number;
   };
   readonly consumer: {
+    /** Pods; with `autoscaling`, the count before KEDA takes over (ignored then). */
     readonly replicas: number;
     readonly groupId: string;
     readonly resources?: WorkloadResources;
+    /**
+     * Scale on the group's lag with KEDA; `maxReplicas` at most the partitions.
+     * @default - a fixed replica count
+     */
+    readonly autoscaling?: {
+      readonly minReplicas: number;
+      readonly maxReplicas: number;
+      readonly lagThreshold?: number;
+    };
+  };
+  /**
+   * The KEDA operator, which reads the consumer's lag from Kafka with its own KafkaUser.
+   * @default - namespace `keda`, ServiceAccount `keda-operator`
+   */
+  readonly autoscaler?: {
+    readonly namespace: string;
+    readonly serviceAccountName: string;
+    readonly podLabels: Readonly<Record<string, string>>;
   };
   readonly chroma: {
     readonly storageGiB: number;
@@ -68,6 +93,11 @@ export interface MeshragStackConfig {
      * @default - none
      */
     readonly selectorLabels?: Readonly<Record<string, string>>;
+    /**
+     * Base URL of its Prometheus API, for KEDA's Prometheus trigger.
+     * @default - none
+     */
+    readonly prometheusUrl?: string;
   };
   /**
    * Upstream services that write to `documents.parsed`: each gets a `tls` KafkaUser with

@@ -55,7 +55,10 @@ export function expectedEdgesFromGrants(
           });
         }
         if (grant.group !== undefined) {
-          for (const operation of withImpliedOperations(['Read'], 'group')) {
+          for (const operation of withImpliedOperations(
+            grant.groupOperations ?? ['Read'],
+            'group',
+          )) {
             edges.push({
               kind: 'kafka',
               source,

@@ -80,6 +80,12 @@ export interface EmbedderServiceProps {
    */
   readonly targetCpuUtilizationPercent?: number;
   /**
+   * Scale on CPU with a HorizontalPodAutoscaler. Turn it off when something else owns the
+   * replica count (an `EmbedderQueueScaler`): on GPU nodes CPU says nothing about load.
+   * @default true
+   */
+  readonly cpuAutoscaling?: boolean;
+  /**
    * The HTTP port.
    * @default 8080
    */
@@ -126,6 +132,8 @@ export class EmbedderService extends Construct implements IMeshWorkload {
   public readonly url: string;
   public readonly deployment: kplus.Deployment;
   public readonly service: kplus.Service;
+  /** The CPU autoscaler; undefined with `cpuAutoscaling: false`. */
+  public readonly autoscaler: kplus.HorizontalPodAutoscaler | undefined;
 
   public constructor(scope: Construct, id: string, props: EmbedderServiceProps) {
     super(scope, id);
@@ -229,13 +237,16 @@ export class EmbedderService extends Construct implements IMeshWorkload {
     });
     for (const [k, v] of Object.entries(this.selectorLabels)) this.service.selectLabel(k, v);
 
-    new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
-      metadata: { name: this.workloadName, namespace: this.namespace.name },
-      target: this.deployment,
-      minReplicas: this.minReplicas,
-      maxReplicas: this.maxReplicas,
-      metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(targetCpu))],
-    });
+    this.autoscaler =
+      props.cpuAutoscaling === false
+        ? undefined
+        : new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
+            metadata: { name: this.workloadName, namespace: this.namespace.name },
+            target: this.deployment,
+            minReplicas: this.minReplicas,
+            maxReplicas: this.maxReplicas,
+            metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(targetCpu))],
+          });
   }
 
   /**

@@ -42,4 +42,6 @@ export type GrantRecord =
       readonly topic: string;
       readonly operations: readonly string[];
       readonly group?: string;
+      /** Operations on the group. @default ['Read'] when a group is set */
+      readonly groupOperations?: readonly string[];
     };
