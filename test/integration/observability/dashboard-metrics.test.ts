@@ -57,7 +57,7 @@ describe('dashboard and alert metrics on the running services', () => {
       '--consumer-port',
       String(consumerPort),
     ]);
-  }, 300_000);
+  }, 600_000);
 
   afterAll(async () => {
     if (runDir === '') return;
