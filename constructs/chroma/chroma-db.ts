@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
+import { addPodDisruptionBudget } from '../common/disruption.js';
 import { envVariables } from '../common/env-variables.js';
 import { commonLabels, selectorLabels } from '../common/labels.js';
 import {
@@ -77,6 +78,49 @@ const DEFAULT_RESOURCES: WorkloadResources = {
   memoryLimitMiB: 2048,
 };
 const DATA_PATH = '/data';
+const DEFAULT_COLLECTION = 'meshrag';
+
+/** Record reads a query grant may hold. */
+export const CHROMA_READ_OPERATIONS: readonly string[] = ['query', 'get'];
+
+/** The Chroma tenant and database a grant is scoped to. */
+export interface ChromaGrantOptions {
+  /** @default 'default_tenant' (the chromadb client's default) */
+  readonly tenant?: string;
+  /** @default 'default_database' (the chromadb client's default) */
+  readonly database?: string;
+}
+
+export interface ChromaQueryGrantOptions extends ChromaGrantOptions {
+  /**
+   * The collection the grantee looks up by name.
+   * @default 'meshrag' (the consumer's collection)
+   */
+  readonly collection?: string;
+  /**
+   * Record reads allowed: `query` and/or `get`; anything else throws.
+   * @default ['query', 'get']
+   */
+  readonly operations?: readonly string[];
+}
+
+/** `/api/v2/tenants/<tenant>/databases/<database>`. */
+function chromaDatabasePath(options: ChromaGrantOptions): string {
+  const tenant = options.tenant ?? 'default_tenant';
+  const database = options.database ?? 'default_database';
+  validateChromaName('tenant', tenant);
+  validateChromaName('database', database);
+  return `/api/v2/tenants/${tenant}/databases/${database}`;
+}
+
+/** Names go into policy paths verbatim: no separators, wildcards or template braces. */
+function validateChromaName(what: string, name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,126}[A-Za-z0-9]$/.test(name)) {
+    throw new Error(
+      `ChromaDb: ${what} name '${name}' must be 2-128 letters, digits, '.', '_' or '-', starting and ending with a letter or digit`,
+    );
+  }
+}
 
 /**
  * ChromaDB as a single-replica StatefulSet with its data on a PersistentVolumeClaim, probed
@@ -225,17 +269,75 @@ export class ChromaDb extends Construct implements IMeshWorkload {
     );
     this.statefulSet.containers[0]?.mount(DATA_PATH, data);
     addPodSeccompProfile(this.statefulSet);
+    // The only writer: evicting it stops search and pauses ingestion, so a drain waits until
+    // an operator moves it deliberately (unhealthy pods may still go).
+    addPodDisruptionBudget(this, 'DisruptionBudget', {
+      namespaceName: this.namespace.name,
+      name: this.workloadName,
+      selectorLabels: this.selectorLabels,
+      maxUnavailable: 'none',
+    });
   }
 
-  /** Lets the grantee use Chroma's API: any of GET, POST, PUT, DELETE under `/api/v2/`. */
-  public grantReadWrite(grantee: IMeshIdentity): HttpGrant {
-    return new HttpGrant(this, `ReadWrite-${grantee.namespaceName}-${grantee.serviceAccountName}`, {
+  /**
+   * Lets the grantee index into Chroma as the consumer does, and nothing more: create or open
+   * collections, read the server's batch limit, and get, upsert and delete records of a
+   * collection. No collection, database or tenant deletion, no reset.
+   *
+   * The paths are those the `chromadb` client sends for `getOrCreateCollection`,
+   * `getMaxBatchSize`, `collection.get/upsert/delete` (see `app/consumer/src/indexing`);
+   * record operations address the collection by its id, which Chroma assigns at creation, so
+   * they match one path segment (`{*}`) inside the tenant's database.
+   */
+  public grantIndexWrite(grantee: IMeshIdentity, options: ChromaGrantOptions = {}): HttpGrant {
+    const base = chromaDatabasePath(options);
+    return this.chromaGrant(grantee, 'index', [
+      { methods: ['GET'], paths: ['/api/v2/pre-flight-checks'] },
+      { methods: ['POST'], paths: [`${base}/collections`] },
+      {
+        methods: ['POST'],
+        paths: (['get', 'upsert', 'delete'] as const).map((op) => `${base}/collections/{*}/${op}`),
+      },
+    ]);
+  }
+
+  /**
+   * Lets the grantee read one collection: look it up by name (`GET .../collections/<name>`),
+   * then `query` and `get` its records. No writes, no deletes, no collection admin.
+   *
+   * Chroma addresses records by collection id, not name, so `query`/`get` match any collection
+   * id in the tenant's database (Istio has no way to tie the id to the name).
+   */
+  public grantQuery(grantee: IMeshIdentity, options: ChromaQueryGrantOptions = {}): HttpGrant {
+    const base = chromaDatabasePath(options);
+    const collection = options.collection ?? DEFAULT_COLLECTION;
+    validateChromaName('collection', collection);
+    const operations = options.operations ?? CHROMA_READ_OPERATIONS;
+    for (const op of operations) {
+      if (!CHROMA_READ_OPERATIONS.includes(op)) {
+        throw new Error(
+          `ChromaDb: query grant for ${grantee.principal} asks for '${op}'; a query grant is read-only (${CHROMA_READ_OPERATIONS.join(', ')}). Writes go through Kafka: onboard the service as a producer`,
+        );
+      }
+    }
+    return this.chromaGrant(grantee, 'query', [
+      { methods: ['GET'], paths: [`${base}/collections/${collection}`] },
+      { methods: ['POST'], paths: operations.map((op) => `${base}/collections/{*}/${op}`) },
+    ]);
+  }
+
+  private chromaGrant(
+    grantee: IMeshIdentity,
+    name: string,
+    rules: readonly { methods: readonly string[]; paths: readonly string[] }[],
+  ): HttpGrant {
+    const id = `${name === 'index' ? 'Index' : 'Query'}-${grantee.namespaceName}-${grantee.serviceAccountName}`;
+    return new HttpGrant(this, id, {
       target: this,
       grantee,
-      name: 'readwrite',
+      name,
       portName: ChromaDb.PORT_NAME,
-      methods: ['GET', 'POST', 'PUT', 'DELETE'],
-      paths: ['/api/v2/*'],
+      operations: rules,
     });
   }
 }

@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
+import { addPodDisruptionBudget, addTopologySpread } from '../common/disruption.js';
 import { envVariables } from '../common/env-variables.js';
 import { commonLabels, selectorLabels } from '../common/labels.js';
 import {
@@ -228,6 +229,14 @@ export class IngestionConsumer extends Construct implements IMeshWorkload, IKafk
     });
     this.deployment.select(kplus.LabelSelector.of({ labels: { ...this.selectorLabels } }));
     addPodSeccompProfile(this.deployment);
+    addTopologySpread(this.deployment, this.selectorLabels);
+    // One consumer at a time: each leaving pod costs the group a rebalance.
+    addPodDisruptionBudget(this, 'DisruptionBudget', {
+      namespaceName: this.namespace.name,
+      name: this.workloadName,
+      selectorLabels: this.selectorLabels,
+      maxUnavailable: 1,
+    });
 
     this.service = new kplus.Service(this, 'Service', {
       metadata: {
@@ -269,8 +278,7 @@ export class IngestionConsumer extends Construct implements IMeshWorkload, IKafk
       grantee,
       name: 'metrics',
       portName: IngestionConsumer.METRICS_PORT_NAME,
-      methods: ['GET'],
-      paths: ['/metrics'],
+      operations: [{ methods: ['GET'], paths: ['/metrics'] }],
     });
   }
 }

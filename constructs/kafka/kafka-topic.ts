@@ -88,6 +88,21 @@ export class KafkaTopic extends Construct {
     });
   }
 
+  /**
+   * Lets the grantee read a group's lag on the topic and nothing else: `Describe` on the topic
+   * (its end offsets) and on the group (its committed offsets). For autoscalers.
+   */
+  public grantDescribeLag(grantee: IKafkaClient, options: GrantConsumeOptions): KafkaTopicGrant {
+    return new KafkaTopicGrant(this, `DescribeLag-${grantee.kafkaUser.name}-${options.group}`, {
+      cluster: this.cluster,
+      topicName: this.topicName,
+      grantee,
+      operations: ['Describe'],
+      group: options.group,
+      groupOperations: ['Describe'],
+    });
+  }
+
   /** Lets the grantee write to the topic: `Write` and `Describe`. */
   public grantProduce(grantee: IKafkaClient): KafkaTopicGrant {
     return new KafkaTopicGrant(this, `Produce-${grantee.kafkaUser.name}`, {

@@ -36,10 +36,16 @@ const KIND_ORDER = [
   'StatefulSet',
   'Deployment',
   'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
   'Kafka',
   'KafkaNodePool',
   'KafkaTopic',
   'KafkaUser',
+  'ServiceMonitor',
+  'PodMonitor',
+  'PrometheusRule',
+  'ScaledObject',
+  'TriggerAuthentication',
 ];
 
 /** Orders objects by kind (apply order), then namespace, then name: a stable total order. */

@@ -130,24 +130,83 @@ describe('ChromaDb', { timeout: 30_000 }, () => {
     expect(pod.serviceAccountName).toBe('chroma');
   });
 
-  it('grants read-write as Chroma API methods under /api/v2/', () => {
+  it('grants index-write as exactly the requests the consumer sends, no deletes of collections or tenants', () => {
     const objects = chroma({}, (c, ns) => {
       const client = new MeshIdentity(c, 'Client', { namespace: ns, name: 'indexer' });
-      c.grantReadWrite(client);
+      c.grantIndexWrite(client);
+      const db = '/api/v2/tenants/default_tenant/databases/default_database';
       expect(collectGrants(c)).toEqual([
         {
           kind: 'http',
           grantee: 'cluster.local/ns/apps/sa/indexer',
           target: { namespace: 'apps', workload: 'chroma', port: 8000 },
-          methods: ['GET', 'POST', 'PUT', 'DELETE'],
-          paths: ['/api/v2/*'],
+          operations: [
+            { methods: ['GET'], paths: ['/api/v2/pre-flight-checks'] },
+            { methods: ['POST'], paths: [`${db}/collections`] },
+            {
+              methods: ['POST'],
+              paths: [
+                `${db}/collections/{*}/get`,
+                `${db}/collections/{*}/upsert`,
+                `${db}/collections/{*}/delete`,
+              ],
+            },
+          ],
         },
       ]);
     });
-    expect(
-      findObject(objects, 'AuthorizationPolicy', 'chroma-readwrite-indexer').spec.rules[0].to[0]
-        .operation.ports,
-    ).toEqual(['8000']);
+    const policy = findObject(objects, 'AuthorizationPolicy', 'chroma-index-indexer');
+    const operations = policy.spec.rules[0].to.map((t: { operation: unknown }) => t.operation);
+    for (const o of operations) {
+      expect(o.ports).toEqual(['8000']);
+      expect(o.methods).not.toContain('DELETE');
+      expect(o.methods).not.toContain('PUT');
+    }
+    for (const o of objects) expect(validateManifest(o)).toEqual([]);
+  });
+
+  it('grants query as a name lookup of one collection plus query and get, read-only', () => {
+    chroma({}, (c, ns) => {
+      const app = new MeshIdentity(c, 'App', { namespace: ns, name: 'rag' });
+      c.grantQuery(app, { collection: 'docs', tenant: 'acme', database: 'kb' });
+      const db = '/api/v2/tenants/acme/databases/kb';
+      expect(collectGrants(c)).toEqual([
+        {
+          kind: 'http',
+          grantee: 'cluster.local/ns/apps/sa/rag',
+          target: { namespace: 'apps', workload: 'chroma', port: 8000 },
+          operations: [
+            { methods: ['GET'], paths: [`${db}/collections/docs`] },
+            {
+              methods: ['POST'],
+              paths: [`${db}/collections/{*}/query`, `${db}/collections/{*}/get`],
+            },
+          ],
+        },
+      ]);
+    });
+  });
+
+  it('fails when a query grant asks for a write', () => {
+    for (const op of ['upsert', 'add', 'delete', 'update']) {
+      expect(() =>
+        chroma({}, (c, ns) => {
+          c.grantQuery(new MeshIdentity(c, 'App', { namespace: ns, name: 'rag' }), {
+            operations: ['query', op],
+          });
+        }),
+      ).toThrow(new RegExp(`asks for '${op}'; a query grant is read-only`));
+    }
+  });
+
+  it('fails when a collection, tenant or database name would widen the path', () => {
+    for (const options of [{ collection: '*' }, { tenant: 'a/b' }, { database: '{*}' }]) {
+      expect(() =>
+        chroma({}, (c, ns) => {
+          c.grantQuery(new MeshIdentity(c, 'App', { namespace: ns, name: 'rag' }), options);
+        }),
+      ).toThrow(/name '.*' must be 2-128 letters/);
+    }
   });
 
   it('fails when the storage size is not a positive whole number of GiB', () => {
