@@ -183,6 +183,10 @@ export class Embedder {
       this.stateValue = 'ready';
       this.loadedAtMs = Date.now();
       const { info } = backend;
+      this.metrics.backendInfo.set(
+        { requested: info.requestedProvider, active: info.activeProvider },
+        1,
+      );
       if (info.fallbackReason) {
         this.logger.warn(
           {
@@ -315,7 +319,8 @@ export class Embedder {
 
     const truncate = truncateOption ?? this.config.autoTruncate;
     const tokenizeStart = performance.now();
-    const sequences = inputs.map((text, index) => tokenizer.encode(text, { truncate }, index));
+    // Off the event loop when large (see EmbeddingTokenizer.encodeAll).
+    const sequences = await tokenizer.encodeAll(inputs, { truncate });
     const tokenizationMs = performance.now() - tokenizeStart;
     const promptTokens = sequences.reduce((sum, ids) => sum + ids.length, 0);
     this.metrics.tokenizationSeconds.observe(tokenizationMs / 1000);
@@ -340,6 +345,7 @@ export class Embedder {
     this.stateValue = 'closing';
     await this.queue?.close();
     await this.backend?.close();
+    await this.tokenizer?.close();
     this.stateValue = 'closed';
   }
 

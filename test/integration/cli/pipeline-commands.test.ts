@@ -90,11 +90,12 @@ describe('meshrag ingest, query, dlq, stats', () => {
     ];
     await writeFile(file, `${lines.join('\n')}\n`);
 
-    // validated by default: the bad lines stop the whole file
+    // validated by default: the bad lines are rejected with their reasons, the good ones sent
     const refused = await meshrag('ingest', file).catch(
       (error: { stderr: string }) => error.stderr,
     );
-    expect(refused).toMatch(/2 invalid line\(s\), nothing sent/);
+    expect(refused).toMatch(/rejected 2 line\(s\), not sent \(empty-content: 1, invalid-json: 1\)/);
+    expect(refused).toMatch(/sent 2 record\(s\)/);
 
     await meshrag('ingest', file, '--raw', '--wait', '--timeout', '90');
 

@@ -67,6 +67,8 @@ describe('GET /health, /info, /metrics', () => {
     expect(info.execution_provider.fallback_reason).toMatch(
       /CUDA execution provider failed to load/,
     );
+    const metrics = (await app.inject('/metrics')).body;
+    expect(metrics).toContain('meshrag_embedder_backend_info{requested="cuda",active="cpu"} 1');
     const response = await app.inject({
       method: 'POST',
       url: '/embed',
