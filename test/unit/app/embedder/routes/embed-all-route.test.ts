@@ -39,7 +39,7 @@ describe('POST /embed_all', () => {
         };
       },
     });
-  });
+  }, 120_000);
   afterAll(async () => {
     await app.close();
   });

@@ -12,7 +12,7 @@ describe('GET /v1/models and /v1/models/{id}', () => {
   let app: EmbedderApp;
   beforeAll(async () => {
     app = await buildTestApp();
-  });
+  }, 120_000);
   afterAll(async () => {
     await app.close();
   });

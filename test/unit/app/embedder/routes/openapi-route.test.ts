@@ -16,7 +16,7 @@ describe('GET /openapi.json and /docs', () => {
     // The document comes from the route schemas; the model need not be loaded.
     app = await buildTestApp({ start: false });
     await app.ready();
-  });
+  }, 120_000);
   afterAll(async () => {
     await app.close();
   });

@@ -6,7 +6,7 @@ describe('POST / and GET / (TEI compatibility route)', () => {
   let app: EmbedderApp;
   beforeAll(async () => {
     app = await buildTestApp({ config: { maxClientBatchSize: 8, bodyLimitBytes: 16 * 1024 } });
-  });
+  }, 120_000);
   afterAll(async () => {
     await app.close();
   });

@@ -6,7 +6,7 @@ describe('POST /similarity', () => {
   let app: EmbedderApp;
   beforeAll(async () => {
     app = await buildTestApp({ config: { maxClientBatchSize: 4, bodyLimitBytes: 16 * 1024 } });
-  });
+  }, 120_000);
   afterAll(async () => {
     await app.close();
   });

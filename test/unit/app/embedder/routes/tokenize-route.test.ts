@@ -15,7 +15,7 @@ describe('POST /tokenize', () => {
   let app: EmbedderApp;
   beforeAll(async () => {
     app = await buildTestApp({ config: { maxClientBatchSize: 4, bodyLimitBytes: 128 * 1024 } });
-  });
+  }, 120_000);
   afterAll(async () => {
     await app.close();
   });
