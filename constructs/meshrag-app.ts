@@ -38,7 +38,12 @@ export class MeshragStack extends Chart {
     this.config = config;
 
     new MeshPeerAuthentication(this, 'PeerAuthentication');
-    this.appNamespace = new MeshNamespace(this, 'AppNamespace', { name: config.namespaces.app });
+    // The Istio CNI plugin (installed by the deploy layer) redirects traffic without an
+    // istio-init container, so nothing in the app namespace needs NET_ADMIN: enforce restricted.
+    this.appNamespace = new MeshNamespace(this, 'AppNamespace', {
+      name: config.namespaces.app,
+      podSecurityEnforce: 'restricted',
+    });
     // Strimzi's pods are not meshed and need the API server and each other; Strimzi writes
     // ingress policies for its own ports, so only ingress is denied by default here.
     this.kafkaNamespace = new MeshNamespace(this, 'KafkaNamespace', {
@@ -66,9 +71,15 @@ export class MeshragStack extends Chart {
       namespace: this.appNamespace,
       image: config.images.chroma,
       storageGiB: config.chroma.storageGiB,
+      ...(config.chroma.initialStorageGiB === undefined
+        ? {}
+        : { initialStorageGiB: config.chroma.initialStorageGiB }),
       ...(config.chroma.storageClassName === undefined
         ? {}
         : { storageClassName: config.chroma.storageClassName }),
+      ...(config.chroma.storageClassAllowsExpansion === undefined
+        ? {}
+        : { storageClassAllowsExpansion: config.chroma.storageClassAllowsExpansion }),
       ...(config.chroma.resources === undefined ? {} : { resources: config.chroma.resources }),
     });
     this.embedder = new EmbedderService(this, 'Embedder', {

@@ -48,8 +48,16 @@ export interface MeshragStackConfig {
     readonly resources?: WorkloadResources;
   };
   readonly chroma: {
+    /** Size of Chroma's data volume; may grow on a deployed stack, never shrink. */
     readonly storageGiB: number;
+    /**
+     * The size the volume was created with, kept by the immutable claim template; set it to the
+     * old `storageGiB` when raising `storageGiB` (see `ChromaDbProps.initialStorageGiB`).
+     */
+    readonly initialStorageGiB?: number;
     readonly storageClassName?: string;
+    /** Whether the storage class has `allowVolumeExpansion: true`; needed to grow the volume. */
+    readonly storageClassAllowsExpansion?: boolean;
     readonly resources?: WorkloadResources;
   };
   /** The cluster's Prometheus, which gets the metrics-scrape grants. */

@@ -31,4 +31,9 @@ export const dev: StackConfig = {
   consumer: { replicas: 1, groupId: 'meshrag-ingest' },
   chroma: { storageGiB: 5 },
   monitoring: DEFAULT_MONITORING,
+  deploy: {
+    cluster: { provider: 'kubeconfig' },
+    images: { source: 'prebuilt' },
+    skipAwait: false,
+  },
 };

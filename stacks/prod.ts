@@ -49,4 +49,16 @@ export const prod: StackConfig = {
     resources: { cpuRequestMillis: 2000, memoryRequestMiB: 8192, memoryLimitMiB: 16384 },
   },
   monitoring: DEFAULT_MONITORING,
+  deploy: {
+    cluster: {
+      provider: 'eks',
+      nodeInstanceTypes: ['m6i.2xlarge'],
+      nodeMinSize: 3,
+      nodeMaxSize: 9,
+      nodeDesiredSize: 3,
+    },
+    gpuNodePool: { instanceTypes: ['g5.xlarge'], minSize: 2, maxSize: 6, desiredSize: 2 },
+    images: { source: 'build', registry: 'ecr' },
+    skipAwait: false,
+  },
 };

@@ -35,4 +35,15 @@ export const staging: StackConfig = {
   consumer: { replicas: 2, groupId: 'meshrag-ingest' },
   chroma: { storageGiB: 20 },
   monitoring: DEFAULT_MONITORING,
+  deploy: {
+    cluster: {
+      provider: 'eks',
+      nodeInstanceTypes: ['m6i.xlarge'],
+      nodeMinSize: 3,
+      nodeMaxSize: 6,
+      nodeDesiredSize: 3,
+    },
+    images: { source: 'build', registry: 'ecr' },
+    skipAwait: false,
+  },
 };

@@ -203,13 +203,23 @@ export class IngestionConsumer extends Construct implements IMeshWorkload, IKafk
             { path: CLUSTER_CA_DIR, volume: clusterCa, readOnly: true },
             { path: '/tmp', volume: tmp },
           ],
-          readiness: kplus.Probe.fromHttpGet('/health', {
+          // Startup: the server listens once Chroma answered and the tokenizer loaded, which
+          // can take a while on a cold node; liveness only counts after that.
+          startup: kplus.Probe.fromHttpGet('/livez', {
+            port: this.metricsPort,
+            periodSeconds: Duration.seconds(5),
+            failureThreshold: 36,
+          }),
+          // Readiness follows group membership; liveness does not (nor Chroma): a rebalance
+          // or a Chroma outage takes the pod out of readiness, never gets it restarted.
+          readiness: kplus.Probe.fromHttpGet('/readyz', {
             port: this.metricsPort,
             periodSeconds: Duration.seconds(5),
           }),
-          liveness: kplus.Probe.fromHttpGet('/health', {
+          liveness: kplus.Probe.fromHttpGet('/livez', {
             port: this.metricsPort,
             periodSeconds: Duration.seconds(10),
+            failureThreshold: 3,
           }),
         },
       ],

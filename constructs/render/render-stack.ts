@@ -31,6 +31,8 @@ const KIND_ORDER = [
   'AuthorizationPolicy',
   'NetworkPolicy',
   'Service',
+  // Before the StatefulSet, which adopts the claim by name instead of creating its own.
+  'PersistentVolumeClaim',
   'StatefulSet',
   'Deployment',
   'HorizontalPodAutoscaler',

@@ -1,7 +1,7 @@
 /**
  * Validates rendered objects against the schemas a real cluster enforces: core kinds with
- * kubernetes-models, Strimzi and Istio kinds with ajv against the upstream CRDs kept in
- * `../shared/crds` (tests only; the product never reads them).
+ * kubernetes-models, Strimzi and Istio kinds with ajv against the CRDs of the charts vendored in
+ * `charts/` (`CRD_FILES`), the same CRDs a deploy installs.
  *
  * CRD schemas are "structural": they do not say `additionalProperties: false`, yet the API
  * server prunes (or, with strict field validation, rejects) unknown fields. A typo would pass a
@@ -19,14 +19,23 @@ import addFormatsModule from 'ajv-formats';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { Namespace, PersistentVolumeClaim, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const CRD_DIR = resolve(repoRoot, '../shared/crds');
+const strimziCrdDir = resolve(repoRoot, 'charts/strimzi-kafka-operator/crds');
+
+/** Every CRD file of the vendored charts: Strimzi's `crds/*.yaml` and Istio base's one file. */
+export const CRD_FILES: readonly string[] = [
+  ...readdirSync(strimziCrdDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => join(strimziCrdDir, f)),
+  resolve(repoRoot, 'charts/istio/base/files/crd-all.gen.yaml'),
+];
 
 type Json = Record<string, unknown>;
 export interface ManifestObject {
@@ -40,6 +49,7 @@ export interface ManifestObject {
 const CORE_MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'v1/Namespace': Namespace,
   'v1/ServiceAccount': ServiceAccount,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim,
   'v1/Service': Service,
   'apps/v1/Deployment': Deployment,
   'apps/v1/StatefulSet': StatefulSet,
@@ -79,10 +89,7 @@ let crdFiles: { readonly path: string; readonly text: string }[] | undefined;
 function crdSchema(key: string): Json | null {
   const cached = crdSchemas.get(key);
   if (cached !== undefined) return cached;
-  crdFiles ??= readdirSync(CRD_DIR, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()
-    .map((f) => ({ path: f, text: readFileSync(join(CRD_DIR, f), 'utf8') }));
+  crdFiles ??= CRD_FILES.map((path) => ({ path, text: readFileSync(path, 'utf8') }));
   const kind = key.slice(key.lastIndexOf('/') + 1);
   const candidates = crdFiles
     .flatMap((f) => f.text.split(/^---$/m))

@@ -39,6 +39,14 @@ export const ConsumerConfigSchema = Type.Object(
     /** @default 16 */
     overlapTokens: Type.Integer({ minimum: 0, maximum: 127, default: 16 }),
     /**
+     * Most chunks one record may become; a record past it goes to the DLQ as `too-complex`
+     * (1 MiB of prose is ~2,300 chunks; `"a,"` repeated over 800 KB would be 7,000).
+     * @default 4096
+     */
+    maxRecordChunks: Type.Integer({ minimum: 1, default: 4096 }),
+    /** Wall-clock budget for chunking one record; past it, `too-complex`. @default 30000 */
+    chunkBudgetMs: Type.Integer({ minimum: 100, default: 30_000 }),
+    /**
      * Largest document content in UTF-8 bytes; at most `RecordSizeBudget.maxContentBytes`,
      * which the topics' `max.message.bytes` are sized for (a larger one could never arrive).
      * @default 1048576 (1 MiB, the budget)

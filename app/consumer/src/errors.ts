@@ -93,9 +93,22 @@ export class ProduceError extends ConsumerError {
   override name = 'ProduceError';
 }
 
-/** A document the chunker cannot cut (it should not happen for valid envelopes). */
+/** Why a document cannot be chunked; stable strings, they end up in DLQ headers and metrics. */
+export type ChunkingErrorReason =
+  /** Over the per-record budget (chunks, or chunking time): DLQ'd so the partition moves on. */
+  | 'too-complex'
+  /** Nothing the model can read (only control or zero-width characters). */
+  | 'no-tokens';
+
+/** A document that cannot be chunked; the same content fails again, so never retried. */
 export class ChunkingError extends ConsumerError {
   override name = 'ChunkingError';
+  constructor(
+    readonly reason: ChunkingErrorReason,
+    message: string,
+  ) {
+    super(message, { retriable: false });
+  }
 }
 
 /** True when trying the same work again may succeed. Unknown errors are treated as bugs. */

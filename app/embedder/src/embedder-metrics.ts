@@ -58,6 +58,16 @@ export class EmbedderMetrics {
     help: 'Model runs that failed',
     registers: [this.registry],
   });
+  /**
+   * 1 for the execution provider asked for and the one in use: a GPU pod that fell back to CPU
+   * shows as `{requested="cuda",active="cpu"}`, so an alert can catch it.
+   */
+  readonly backendInfo = new Gauge({
+    name: 'meshrag_embedder_backend_info',
+    help: 'The execution provider requested and the one the model runs on (always 1)',
+    labelNames: ['requested', 'active'] as const,
+    registers: [this.registry],
+  });
   readonly queueDepth = new Gauge({
     name: 'meshrag_embed_queue_depth',
     help: 'Inputs waiting for a model run',

@@ -60,4 +60,14 @@ describe('MeshragStack', () => {
     expect(stack.kafka.bootstrapServers).toBe('meshrag-kafka-bootstrap.kafka.svc:9093');
     expect(stack.consumer.replicas).toBeLessThanOrEqual(stack.topics.parsed.partitions);
   });
+
+  it('enforces Pod Security restricted in the app namespace (Istio CNI: no NET_ADMIN), not in Kafka’s', () => {
+    const stack = new MeshragStack(new App(), 'dev', { config: getStack('dev') });
+    const labels = (name: string) =>
+      // biome-ignore lint/suspicious/noExplicitAny: rendered JSON
+      (stack.toJson() as any[]).find((o) => o.kind === 'Namespace' && o.metadata.name === name)
+        .metadata.labels;
+    expect(labels('meshrag')['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(labels('kafka')['pod-security.kubernetes.io/enforce']).toBeUndefined();
+  });
 });

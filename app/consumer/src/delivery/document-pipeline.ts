@@ -25,12 +25,18 @@ import type { Chunk, Chunker } from '../chunking/chunker.js';
 import type { ConsumerMetrics, RecordOutcome } from '../consumer-metrics.js';
 import type { IEmbedder } from '../embedding/embed-client.js';
 import {
+  ChunkingError,
   type DependencyUnavailableError,
   type EmbedderBusyError,
   isBackpressure,
   ProduceError,
 } from '../errors.js';
-import { chunkId, type IVectorIndex, type VectorRecord } from '../indexing/chroma-index.js';
+import {
+  chunkId,
+  DEFAULT_TENANT,
+  type IVectorIndex,
+  type VectorRecord,
+} from '../indexing/chroma-index.js';
 import { type RetryOptions, retry } from '../retry.js';
 import {
   deadLetter,
@@ -101,6 +107,8 @@ type Prepared =
       readonly kind: 'document';
       readonly record: InputRecord;
       readonly envelope: DocumentEnvelope;
+      /** `envelope.tenant`, or the default tenant when the record names none. */
+      readonly tenant: string;
       readonly chunks: readonly Chunk[];
       readonly contentHash: string;
       readonly fingerprint: string;
@@ -149,7 +157,7 @@ export class DocumentPipeline {
     try {
       for (const record of records) {
         if (!hooks.isRunning()) break;
-        const prepared = this.prepare(record);
+        const prepared = await this.prepare(record);
         const chunks = prepared.kind === 'document' ? prepared.chunks.length : 0;
         if (groupChunks > 0 && groupChunks + chunks > this.maxGroupChunks) await flush();
         if (!hooks.isRunning()) break;
@@ -164,11 +172,22 @@ export class DocumentPipeline {
     return { committed };
   }
 
-  /** Decodes and chunks one record; an invalid one is kept, to be dead-lettered in order. */
-  private prepare(record: InputRecord): Prepared {
+  /**
+   * Decodes and chunks one record; an invalid one is kept, to be dead-lettered in order. Chunking
+   * yields to the event loop and has a budget (see Chunker), so a hostile record ends here as
+   * `too-complex` instead of holding the partition.
+   */
+  private async prepare(record: InputRecord): Promise<Prepared> {
     try {
       const envelope = decodeEnvelope(record.value, { maxContentBytes: this.maxContentBytes });
-      const chunks = this.deps.chunker.chunk(envelope.content);
+      const chunks = await this.deps.chunker.chunkAsync(envelope.content);
+      if (chunks.length === 0) {
+        // Not "unchanged": an empty chunk list would delete the document's earlier chunks.
+        throw new ChunkingError(
+          'no-tokens',
+          `document "${envelope.id}" has no text the model can read (only control or zero-width characters)`,
+        );
+      }
       const hash = contentHash(envelope.content);
       const fingerprint = createHash('sha256')
         .update(
@@ -182,7 +201,15 @@ export class DocumentPipeline {
           ]),
         )
         .digest('hex');
-      return { kind: 'document', record, envelope, chunks, contentHash: hash, fingerprint };
+      return {
+        kind: 'document',
+        record,
+        envelope,
+        tenant: envelope.tenant ?? DEFAULT_TENANT,
+        chunks,
+        contentHash: hash,
+        fingerprint,
+      };
     } catch (error) {
       return { kind: 'invalid', record, error };
     }
@@ -194,7 +221,7 @@ export class DocumentPipeline {
     // Within a group the last record of a document wins; earlier ones are superseded.
     const latest = new Map<string, PreparedDocument>();
     for (const item of group) {
-      if (item.kind === 'document') latest.set(item.envelope.id, item);
+      if (item.kind === 'document') latest.set(documentKey(item), item);
     }
     const documents = [...latest.values()];
     this.deps.metrics?.groupChunks.observe(documents.reduce((n, d) => n + d.chunks.length, 0));
@@ -239,7 +266,7 @@ export class DocumentPipeline {
         outcomes.set(item.record, 'invalid');
         continue;
       }
-      if (latest.get(item.envelope.id) !== item) {
+      if (latest.get(documentKey(item)) !== item) {
         outcomes.set(item.record, 'superseded');
         continue;
       }
@@ -295,12 +322,12 @@ export class DocumentPipeline {
     if (documents.length === 0) return results;
     const lastIds = documents
       .filter((d) => d.chunks.length > 0)
-      .map((d) => chunkId(d.envelope.id, d.chunks.length - 1));
+      .map((d) => chunkId(d.envelope.id, d.chunks.length - 1, d.tenant));
     const stored = await retry(() => this.deps.index.fingerprints(lastIds), this.retryOptions);
     const changed = documents.filter(
       (d) =>
         d.chunks.length > 0 &&
-        stored.get(chunkId(d.envelope.id, d.chunks.length - 1)) !== d.fingerprint,
+        stored.get(chunkId(d.envelope.id, d.chunks.length - 1, d.tenant)) !== d.fingerprint,
     );
     const texts = changed.flatMap((d) => d.chunks.map((c) => c.text));
     const vectors = await this.embedAll(texts, hooks);
@@ -312,6 +339,7 @@ export class DocumentPipeline {
       for (const chunk of document.chunks) {
         records.push({
           docId: envelope.id,
+          tenant: document.tenant,
           chunkIndex: chunk.index,
           text: chunk.text,
           embedding: vectors[next++] as number[],
@@ -322,7 +350,7 @@ export class DocumentPipeline {
             chunkCount: document.chunks.length,
             tokenCount: chunk.tokenCount,
             source: envelope.source ?? '',
-            tenant: envelope.tenant ?? 'default',
+            tenant: document.tenant,
             contentHash: document.contentHash,
             fingerprint: document.fingerprint,
             indexedAt,
@@ -335,7 +363,11 @@ export class DocumentPipeline {
     await retry(
       () =>
         this.deps.index.deleteStale(
-          documents.map((d) => ({ docId: d.envelope.id, chunkCount: d.chunks.length })),
+          documents.map((d) => ({
+            docId: d.envelope.id,
+            tenant: d.tenant,
+            chunkCount: d.chunks.length,
+          })),
         ),
       this.retryOptions,
     );
@@ -400,6 +432,11 @@ export class DocumentPipeline {
 }
 
 type IndexResult = { readonly unchanged: boolean } | { readonly failed: unknown };
+
+/** Documents are the same document only within one tenant. */
+function documentKey(document: PreparedDocument): string {
+  return JSON.stringify([document.tenant, document.envelope.id]);
+}
 
 /** Envelope metadata is stored under `meta.` so it cannot clash with the indexer's own keys. */
 function prefixed(

@@ -113,7 +113,15 @@ export class IngestConsumer {
     return this.stateValue;
   }
 
-  /** Running and a member of the group (what /health reports). */
+  /**
+   * Not given up (what /livez reports): true while starting, running, between group
+   * generations and while a dependency is down; false once kafkajs has crashed for good.
+   */
+  get live(): boolean {
+    return this.stateValue !== 'crashed';
+  }
+
+  /** Running and a member of the group (what /readyz and /health report). */
   get healthy(): boolean {
     return this.stateValue === 'running' && this.joined;
   }

@@ -123,7 +123,29 @@ export class OnnxModel {
    * `maxRunTokens` and `maxRunAttentionEntries`) as one padded batch, and returns mean-pooled
    * (un-normalised) vectors in input order.
    */
-  async embed(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
+  embed(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
+    return this.runBuckets(sequences, (hidden, lengths, seqLen) =>
+      meanPool(hidden, lengths, seqLen, this.info.dimensions),
+    );
+  }
+
+  /**
+   * The model's last hidden state for each sequence, unpooled (TEI's `/embed_all`): one
+   * `[length x dimensions]` row-major array per sequence, padding cut off, in input order.
+   */
+  embedTokens(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
+    const dims = this.info.dimensions;
+    return this.runBuckets(sequences, (hidden, lengths, seqLen) =>
+      // A copy, so the run's output tensor can be freed.
+      lengths.map((length, b) => hidden.slice(b * seqLen * dims, (b * seqLen + length) * dims)),
+    );
+  }
+
+  /** Runs the length buckets of `sequences` and reads each run's output with `read`. */
+  private async runBuckets(
+    sequences: readonly Int32Array[],
+    read: (hidden: Float32Array, lengths: readonly number[], seqLen: number) => Float32Array[],
+  ): Promise<Float32Array[]> {
     const order = sequences
       .map((_, i) => i)
       .sort((a, b) => lengthOf(sequences, b) - lengthOf(sequences, a));
@@ -144,6 +166,7 @@ export class OnnxModel {
       const vectors = await this.runPadded(
         bucket.map((i) => sequences[i] as Int32Array),
         longest,
+        read,
       );
       bucket.forEach((index, k) => {
         results[index] = vectors[k] as Float32Array;
@@ -157,7 +180,11 @@ export class OnnxModel {
     await this.session.release();
   }
 
-  private async runPadded(batch: readonly Int32Array[], seqLen: number): Promise<Float32Array[]> {
+  private async runPadded(
+    batch: readonly Int32Array[],
+    seqLen: number,
+    read: (hidden: Float32Array, lengths: readonly number[], seqLen: number) => Float32Array[],
+  ): Promise<Float32Array[]> {
     const size = batch.length * seqLen;
     const inputIds = new BigInt64Array(size);
     const attentionMask = new BigInt64Array(size);
@@ -179,11 +206,10 @@ export class OnnxModel {
     const outputs = await this.session.run(feeds);
     const hidden = outputs[this.outputName];
     if (!hidden) throw new Error(`the ONNX model returned no ${this.outputName}`);
-    const result = meanPool(
+    const result = read(
       hidden.data as Float32Array,
       batch.map((ids) => ids.length),
       seqLen,
-      this.info.dimensions,
     );
     hidden.dispose();
     return result;

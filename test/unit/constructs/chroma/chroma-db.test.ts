@@ -52,6 +52,60 @@ describe('ChromaDb', { timeout: 30_000 }, () => {
     for (const o of objects) expect(validateManifest(o)).toEqual([]);
   });
 
+  it('renders the claim the StatefulSet adopts by name, sized like the template at first', () => {
+    const objects = chroma({ storageGiB: 50, storageClassName: 'gp3' });
+
+    expect(findObject(objects, 'PersistentVolumeClaim', 'data-chroma-0', 'apps').spec).toEqual({
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '50Gi' } },
+      storageClassName: 'gp3',
+      volumeMode: 'Filesystem',
+    });
+  });
+
+  it('grows the claim and keeps the immutable claim template at the size it was created with', () => {
+    const objects = chroma({
+      storageGiB: 80,
+      initialStorageGiB: 50,
+      storageClassName: 'gp3',
+      storageClassAllowsExpansion: true,
+    });
+
+    expect(
+      findObject(objects, 'StatefulSet', 'chroma').spec.volumeClaimTemplates[0].spec.resources,
+    ).toEqual({ requests: { storage: '50Gi' } });
+    expect(findObject(objects, 'PersistentVolumeClaim', 'data-chroma-0').spec.resources).toEqual({
+      requests: { storage: '80Gi' },
+    });
+    for (const o of objects) expect(validateManifest(o)).toEqual([]);
+  });
+
+  it('fails when asked to shrink the volume, saying how to move to a smaller one', () => {
+    expect(() =>
+      chroma({ storageGiB: 20, initialStorageGiB: 50, storageClassAllowsExpansion: true }),
+    ).toThrow(
+      'ChromaDb storageGiB (20) is smaller than initialStorageGiB (50): a PersistentVolumeClaim ' +
+        'cannot shrink. Keep storageGiB at 50 or more, or move the data to a new volume: back ' +
+        'up the collections, delete the StatefulSet chroma and the PersistentVolumeClaim ' +
+        'data-chroma-0, deploy with initialStorageGiB and storageGiB both set to the new size, ' +
+        'and restore',
+    );
+  });
+
+  it('fails when growing on a storage class not declared expandable', () => {
+    expect(() =>
+      chroma({ storageGiB: 80, initialStorageGiB: 50, storageClassName: 'gp3' }),
+    ).toThrow(
+      'ChromaDb storageGiB (80) is larger than initialStorageGiB (50), which grows the claim ' +
+        'data-chroma-0 in place, but the storage class (gp3) is not declared expandable. If its ' +
+        'StorageClass has allowVolumeExpansion: true, set storageClassAllowsExpansion: true; ' +
+        'otherwise keep storageGiB at 50, or move the data to a new volume',
+    );
+    expect(() => chroma({ storageGiB: 80, initialStorageGiB: 50 })).toThrow(
+      "the storage class (the cluster's default storage class) is not declared expandable",
+    );
+  });
+
   it('probes /api/v2/heartbeat, serves http-chroma on 8000 and runs restricted', () => {
     const objects = chroma();
     const pod = findObject(objects, 'StatefulSet', 'chroma').spec.template.spec;
@@ -101,6 +155,9 @@ describe('ChromaDb', { timeout: 30_000 }, () => {
       /storageGiB must be a whole number >= 1, got 0/,
     );
     expect(() => chroma({ storageGiB: 1.5 })).toThrow(/storageGiB/);
+    expect(() => chroma({ initialStorageGiB: 0 })).toThrow(
+      /initialStorageGiB must be a whole number >= 1, got 0/,
+    );
   });
 
   it('fails when the image is not pinned or the name is invalid', () => {
