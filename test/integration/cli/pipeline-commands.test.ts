@@ -74,7 +74,10 @@ afterAll(async () => {
 });
 
 describe('meshrag ingest, query, dlq, stats', () => {
-  it('ingests a file, waits for the consumer, then queries, lists dead letters and counts', async () => {
+  // Six CLI processes in a row: on a loaded 2-core machine each one starts in ~20 s.
+  it('ingests a file, waits for the consumer, then queries, lists dead letters and counts', {
+    timeout: 300_000,
+  }, async () => {
     const file = join(dir, 'docs.jsonl');
     const lines = [
       JSON.stringify({
