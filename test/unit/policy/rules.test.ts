@@ -527,7 +527,6 @@ describe('policy rules', () => {
         where: 'offline',
       });
       expect(offline.exempted.map((e) => `${e.rule} ${e.kind} ${e.name}`)).toEqual([
-        'network-default-deny Namespace kafka',
         'workload-image-digest StatefulSet chroma',
         'workload-image-digest Deployment consumer',
         'workload-image-digest Deployment embedder',
