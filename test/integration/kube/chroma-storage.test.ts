@@ -107,6 +107,9 @@ describe('Chroma volume size on a real Kubernetes API server', { timeout: 300_00
       kube,
       ['apply', '--server-side', '--field-manager=meshrag-test', '-f', '-'],
       yamlStream([
+        // The namespace exists before the first dry run: a server-side dry run of namespaced
+        // objects needs it, as it would on any cluster where the stack's namespaces came first.
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } },
         storageClass(EXPANDABLE, true),
         storageClass(FIXED, false),
         volumeFor('data-chroma-0', EXPANDABLE, 5),
