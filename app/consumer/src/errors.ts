@@ -125,6 +125,25 @@ export function isBackpressure(
   return error instanceof EmbedderBusyError || error instanceof DependencyUnavailableError;
 }
 
+// kafkajs' own list (its isRebalancing) plus UNKNOWN_MEMBER_ID: the member lost its partitions.
+const MEMBERSHIP_LOST = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+]);
+
+/**
+ * True when the group is rebalancing away this member's partitions (seen on a heartbeat or a
+ * commit). The batch must stop uncommitted and the error reach kafkajs, which rejoins; the next
+ * owner processes the records again. It says nothing about the documents, so it never sends one
+ * to the DLQ.
+ */
+export function isMembershipLost(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && MEMBERSHIP_LOST.has(type);
+}
+
 /** The class name recorded in DLQ headers and metrics. */
 export function errorClassOf(error: unknown): string {
   if (error instanceof Error) return error.name;

@@ -29,6 +29,7 @@ import {
   type DependencyUnavailableError,
   type EmbedderBusyError,
   isBackpressure,
+  isMembershipLost,
   ProduceError,
 } from '../errors.js';
 import {
@@ -230,8 +231,8 @@ export class DocumentPipeline {
     try {
       results = await this.indexDocuments(documents, hooks);
     } catch (error) {
-      if (isBackpressure(error) || documents.length <= 1) {
-        if (isBackpressure(error)) throw error;
+      if (isBackpressure(error) || isMembershipLost(error) || documents.length <= 1) {
+        if (isBackpressure(error) || isMembershipLost(error)) throw error;
         results = new Map(documents.map((d) => [d, { failed: error }]));
       } else {
         this.deps.logger.warn(
@@ -244,7 +245,7 @@ export class DocumentPipeline {
             const single = await this.indexDocuments([document], hooks);
             results.set(document, single.get(document) as IndexResult);
           } catch (singleError) {
-            if (isBackpressure(singleError)) throw singleError;
+            if (isBackpressure(singleError) || isMembershipLost(singleError)) throw singleError;
             results.set(document, { failed: singleError });
           }
         }

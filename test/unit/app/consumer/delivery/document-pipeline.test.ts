@@ -229,6 +229,27 @@ describe('DocumentPipeline', () => {
     expect(sink.on(LifecycleTopics.dlq)).toHaveLength(0);
   });
 
+  it('fails when the group rebalances mid-embed: the error reaches kafkajs, nothing is committed or dead-lettered', async () => {
+    const { pipeline, hooks, commits, sink, index } = setup();
+    const records = [1, 2, 3].map((i) => record({ id: `r${i}`, content: words(9) }));
+    // What kafkajs throws from heartbeat() once the coordinator starts a rebalance.
+    const rebalance = Object.assign(new Error('The group is rebalancing, so a rejoin is needed'), {
+      name: 'KafkaJSProtocolError',
+      type: 'REBALANCE_IN_PROGRESS',
+    });
+    const rebalancing: BatchHooks = {
+      ...hooks,
+      heartbeat: async () => {
+        throw rebalance;
+      },
+    };
+    await expect(pipeline.processBatch(records, rebalancing)).rejects.toBe(rebalance);
+    expect(commits).toEqual([]);
+    expect(sink.on(LifecycleTopics.dlq)).toEqual([]);
+    expect(sink.on(LifecycleTopics.failed)).toEqual([]);
+    expect(index.records.size).toBe(0);
+  });
+
   it('does not embed an unchanged document again, and replaces a changed one', async () => {
     const { pipeline, hooks, embedder, index, sink } = setup();
     await pipeline.processBatch([record({ id: 'a', content: words(20) })], hooks);
