@@ -112,12 +112,12 @@ describe('hostile records on real Kafka, Chroma and embedder', () => {
       // only zero-width and control characters: nothing to embed
       { doc: { id: 'no-tokens', content: '\u200b\u200d\u0007 \u200b' }, outcome: 'no-tokens' },
     ];
-    const behind = Array.from({ length: 9 }, (_, i) => ordinary(`behind-${i}`));
-    // every hostile record is followed by ordinary ones, on all partitions
+    // every hostile record is followed by two ordinary ones of its own, on all partitions
+    const behind = Array.from({ length: hostile.length * 2 }, (_, i) => ordinary(`behind-${i}`));
     const messages: { key: string; value: string }[] = [];
     hostile.forEach(({ doc }, i) => {
       messages.push({ key: doc.id, value: JSON.stringify(doc) });
-      for (const d of behind.slice(i, i + 2))
+      for (const d of behind.slice(2 * i, 2 * i + 2))
         messages.push({ key: d.id, value: JSON.stringify(d) });
     });
     const indexed = [
