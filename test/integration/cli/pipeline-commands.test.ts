@@ -30,6 +30,9 @@ async function meshrag(...args: string[]): Promise<string> {
     cwd: REPO_ROOT,
     env,
     timeout: 120_000,
+    // The integration services are shared: `dlq --json` also lists other files' dead letters,
+    // which include a maximum-size (2.3 MB) record from the large-documents test.
+    maxBuffer: 64 * 1024 * 1024,
   });
   return stdout;
 }
