@@ -42,9 +42,27 @@ export const lz4Codec = {
     return frame;
   },
   async decompress(buffer: Buffer): Promise<Buffer> {
-    return toBuffer(lz4.decompress(buffer));
+    // lz4js' own decompress() allocates (and zero-fills) the frame's declared maximum — 4 MiB
+    // per block for the frames it writes — for every record batch, however small: fetching a
+    // backlog of small batches then costs gigabytes of allocation and most of a core in GC
+    // (measured in the dependency-outage scenario of test/reliability/). Decompress into one
+    // reused buffer instead and copy out only the bytes the frame holds. Safe to share: the
+    // work below is synchronous, so calls never interleave.
+    const bound = lz4.decompressBound(buffer) as unknown as number;
+    const target =
+      bound <= scratch.byteLength
+        ? scratch
+        : bound <= MAX_SCRATCH_BYTES
+          ? (scratch = new Uint8Array(bound))
+          : new Uint8Array(bound);
+    const size = lz4.decompressFrame(buffer, target);
+    return Buffer.from(target.subarray(0, size));
   },
 };
+
+/** The largest decompression buffer kept between calls (a frame of 4 blocks of 4 MiB). */
+const MAX_SCRATCH_BYTES = 4 * LZ4JS_BLOCK_BYTES;
+let scratch = new Uint8Array(0);
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
