@@ -30,6 +30,34 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      // Fault scenarios (test/reliability/README.md): each file starts its own services, kills
+      // some of them and ends with the exact vector set. `reliability` runs in `npm test`;
+      // `reliability-long` (the 3-broker cluster) only in `npm run test:reliability`.
+      {
+        resolve,
+        ssr: { resolve: { conditions: ['meshrag-source'] } },
+        test: {
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          exclude: ['test/reliability/**/*.long.test.ts'],
+          environment: 'node',
+          testTimeout: 900_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        resolve,
+        ssr: { resolve: { conditions: ['meshrag-source'] } },
+        test: {
+          name: 'reliability-long',
+          include: ['test/reliability/**/*.long.test.ts'],
+          environment: 'node',
+          testTimeout: 900_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

