@@ -6,9 +6,11 @@
  *
  * Failures:
  * - an invalid envelope goes to the DLQ at once (it can never pass);
- * - a group that fails is split into its documents, each tried alone, so one poison document
- *   cannot hold back the healthy ones beside it; a document that still fails after its
- *   attempts goes to the DLQ with a `documents.failed` event;
+ * - an embed request that fails after its attempts fails only its own documents: each is
+ *   embedded again alone, the rest of the group is written with the vectors it has; any other
+ *   failure of a group splits it into its documents, each tried alone. Either way one poison
+ *   document cannot hold back the healthy ones beside it; a document that still fails after
+ *   its attempts goes to the DLQ with a `documents.failed` event;
  * - backpressure (embedder 429/503, a dependency down) stops the batch where it is, with
  *   earlier groups committed: the delivery loop pauses the partition and the rest is fetched
  *   again after resuming.
