@@ -90,6 +90,20 @@ describe('poison records in healthy traffic', () => {
     const asMessages = (docs: readonly Doc[]) =>
       docs.map((d) => ({ key: d.id, value: JSON.stringify(d) }));
 
+    // Warm the embedder (model sessions, allocator) so the clean run, which goes first, is not
+    // the slower one for that reason alone: each run has its own consumer process either way.
+    for (let i = 0; i < 5; i++) {
+      const response = await fetch(`${stack.embedder.url}/embed`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          inputs: healthy('warm')
+            .slice(0, 32)
+            .map((d) => d.content),
+        }),
+      });
+      expect(response.status).toBe(200);
+    }
     // clean run first, then the same number of healthy records with poison among them
     const cleanDocs = healthy('clean');
     const clean = await timedRun('clean', asMessages(cleanDocs));

@@ -297,6 +297,15 @@ export class ReliabilityStack {
       `http://127.0.0.1:${port}`,
     );
     this.consumers.push(consumer);
+    // an exit nobody asked for (not a SIGKILL or SIGTERM from the test) is printed with the
+    // consumer's last output, so a scenario that then times out says why
+    consumer.process.once('exit', (code, signal) => {
+      if (signal === null && code !== 0) {
+        process.stderr.write(
+          `reliability: consumer ${groupId} exited with ${code}:\n${consumer.output().slice(-6_000)}\n`,
+        );
+      }
+    });
     await waitHealthy(consumer, '/health', 120_000);
     return consumer;
   }
