@@ -140,8 +140,26 @@ const MEMBERSHIP_LOST = new Set([
  * to the DLQ.
  */
 export function isMembershipLost(error: unknown): boolean {
-  const type = (error as { type?: unknown } | null)?.type;
-  return typeof type === 'string' && MEMBERSHIP_LOST.has(type);
+  return membershipLostCause(error) !== undefined;
+}
+
+/**
+ * The error in `error`'s cause chain that says the membership was lost, if any. kafkajs wraps
+ * the protocol error of `consumer.commitOffsets` in a `KafkaJSNonRetriableError` without a
+ * `type`; its runner rejoins the group only for an error whose own `type` says so, and crashes
+ * the consumer for good on the wrapper (seen when a broker died: the member's session expired
+ * while events were produced, the commit answered UNKNOWN_MEMBER_ID, the consumer exited).
+ * Rethrow this cause instead.
+ */
+export function membershipLostCause(error: unknown): Error | undefined {
+  let current = error as { type?: unknown; cause?: unknown } | null | undefined;
+  for (let depth = 0; current && depth < 8; depth++) {
+    if (typeof current.type === 'string' && MEMBERSHIP_LOST.has(current.type)) {
+      return current as Error;
+    }
+    current = current.cause as typeof current;
+  }
+  return undefined;
 }
 
 /** The class name recorded in DLQ headers and metrics. */

@@ -23,7 +23,7 @@ import {
 import { RecordSizeBudget, splitBySize } from '../../../common/record-size-budget.js';
 import { LifecycleTopics } from '../../../common/topics.js';
 import type { ConsumerMetrics } from '../consumer-metrics.js';
-import { DependencyUnavailableError, EmbedderBusyError } from '../errors.js';
+import { DependencyUnavailableError, EmbedderBusyError, membershipLostCause } from '../errors.js';
 import { backoffDelayMs } from '../retry.js';
 import type { DocumentPipeline, IMessageSink } from './document-pipeline.js';
 import type { InputRecord, OutgoingMessage } from './lifecycle-messages.js';
@@ -170,7 +170,12 @@ export class IngestConsumer {
       commit: async (offset) => {
         const next = (BigInt(offset) + 1n).toString();
         payload.resolveOffset(offset);
-        await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+        try {
+          await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+        } catch (error) {
+          // unwrapped, so kafkajs rejoins the group instead of crashing (membershipLostCause)
+          throw membershipLostCause(error) ?? error;
+        }
         const lag = BigInt(batch.highWatermark) - BigInt(next);
         this.options.metrics?.lag.set(
           { topic, partition: String(partition) },
