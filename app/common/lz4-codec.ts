@@ -49,12 +49,8 @@ export const lz4Codec = {
     // reused buffer instead and copy out only the bytes the frame holds. Safe to share: the
     // work below is synchronous, so calls never interleave.
     const bound = lz4.decompressBound(buffer) as unknown as number;
-    const target =
-      bound <= scratch.byteLength
-        ? scratch
-        : bound <= MAX_SCRATCH_BYTES
-          ? (scratch = new Uint8Array(bound))
-          : new Uint8Array(bound);
+    if (bound > scratch.byteLength && bound <= MAX_SCRATCH_BYTES) scratch = new Uint8Array(bound);
+    const target = bound <= scratch.byteLength ? scratch : new Uint8Array(bound);
     const size = lz4.decompressFrame(buffer, target);
     return Buffer.from(target.subarray(0, size));
   },

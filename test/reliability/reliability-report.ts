@@ -29,7 +29,12 @@ const start = (id: string) => `<!-- reliability:${id}:start -->`;
 const end = (id: string) => `<!-- reliability:${id}:end -->`;
 
 export function renderScenario(report: ScenarioReport, measuredAt: Date): string {
-  const rows = report.figures.map(([name, value]) => `| ${name} | ${value} |`);
+  // padded as biome formats Markdown tables, so `biome ci` passes on the regenerated file
+  const cells = report.figures.map(([name, value]) => [name, String(value)] as const);
+  const nameWidth = Math.max('figure'.length, ...cells.map(([name]) => name.length));
+  const valueWidth = Math.max('value'.length, ...cells.map(([, value]) => value.length));
+  const row = (name: string, value: string) =>
+    `| ${name.padEnd(nameWidth)} | ${value.padEnd(valueWidth)} |`;
   return [
     start(report.id),
     `### ${report.title}`,
@@ -38,9 +43,9 @@ export function renderScenario(report: ScenarioReport, measuredAt: Date): string
     '',
     `Run: \`${report.command}\` (measured ${measuredAt.toISOString().slice(0, 16)}Z).`,
     '',
-    '| figure | value |',
-    '| ------ | ----- |',
-    ...rows,
+    row('figure', 'value'),
+    row('-'.repeat(nameWidth), '-'.repeat(valueWidth)),
+    ...cells.map(([name, value]) => row(name, value)),
     end(report.id),
   ].join('\n');
 }
