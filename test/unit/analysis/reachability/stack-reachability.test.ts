@@ -241,7 +241,7 @@ describe('fails when the manifests are broken (prod)', () => {
   it('fails when the Strimzi operator generates NetworkPolicies after all: metrics ports open to any pod', () => {
     const broken = copy(manifests);
     const kafka = find(broken, 'Kafka', 'meshrag', 'kafka');
-    delete kafka.metadata.annotations['meshrag.io/strimzi-network-policy-generation'];
+    (kafka.metadata as { annotations?: object }).annotations = {};
     const { extra, missing } = diffFor(broken, grants);
     expect(missing).toEqual([]);
     expect(extra.filter((k) => k.startsWith('unknown -> '))).toEqual([
@@ -256,7 +256,7 @@ describe('fails when the manifests are broken (prod)', () => {
   it('fails when a generating Strimzi listener loses its networkPolicyPeers: anyone may connect to the brokers', () => {
     const broken = copy(manifests);
     const kafka = find(broken, 'Kafka', 'meshrag', 'kafka');
-    delete kafka.metadata.annotations['meshrag.io/strimzi-network-policy-generation'];
+    (kafka.metadata as { annotations?: object }).annotations = {};
     const listeners = kafkaListeners(broken);
     for (const listener of listeners) delete listener.networkPolicyPeers;
     const { extra } = diffFor(broken, grants);
