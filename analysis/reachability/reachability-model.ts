@@ -40,6 +40,11 @@ export const STRIMZI_NETWORK_POLICY_GENERATION_ANNOTATION =
  */
 export const STRIMZI_CLUSTER_OPERATOR_NAMESPACE_ANNOTATION =
   'meshrag.io/strimzi-cluster-operator-namespace';
+/**
+ * On a NetworkPolicy: the mesh principal whose pods its `from` peers select (meshrag's grants
+ * write it), so an identity no rendered workload carries takes only its own pod labels.
+ */
+export const FROM_PRINCIPAL_ANNOTATION = 'meshrag.io/from-principal';
 /** Istio's per-pod injection switch (label, or the older annotation). */
 export const SIDECAR_INJECT = 'sidecar.istio.io/inject';
 

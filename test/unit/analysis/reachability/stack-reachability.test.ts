@@ -344,3 +344,58 @@ describe('fails when the manifests are broken (prod)', () => {
     expect(diffFor(nsDeny, grants).extra.some((k) => k.startsWith('unknown -> kafka/'))).toBe(true);
   });
 });
+
+describe('two producers and a reader in one namespace (staging)', () => {
+  const ns = 'ingest';
+  const services = [
+    { name: 'parser-a', namespace: ns, serviceAccount: 'parser-a' },
+    { name: 'parser-b', namespace: ns, serviceAccount: 'parser-b' },
+  ];
+  const reader = { name: 'rag', namespace: ns, serviceAccount: 'rag' };
+  const { objects, grants } = renderStack({
+    ...getStack('staging'),
+    producers: services,
+    readers: [reader],
+  });
+  // A third pod in that namespace, with a sidecar and labels of its own.
+  const intruder = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'intruder', namespace: ns },
+    spec: {
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'intruder' } },
+      template: {
+        metadata: { labels: { 'app.kubernetes.io/name': 'intruder' } },
+        spec: { serviceAccountName: 'intruder', containers: [{ name: 'c', image: 'x' }] },
+      },
+    },
+  };
+  const namespace = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: ns, labels: { 'istio-injection': 'enabled' } },
+  };
+  const manifests = parseManifestYaml(toYaml([...objects, namespace, intruder]));
+  const report = analyzeReachability(manifests);
+  const expected = expectedEdgesFromGrants(grants, report.model);
+  const principal = (sa: string) => `cluster.local/ns/${ns}/sa/${sa}`;
+  // Edges into meshrag's namespaces: `ingest` is not meshrag's, its pods reach each other as its
+  // owners decide (here: no policy at all).
+  const from = (edges: readonly Parameters<typeof edgeKey>[0][], sa: string) =>
+    edges
+      .map(edgeKey)
+      .filter((k) => k.startsWith(`${principal(sa)} `) && !k.includes(` -> ${ns}/`));
+
+  it.each(['parser-a', 'parser-b', 'rag'])('gives %s exactly the edges of its own grants', (sa) => {
+    expect(from(expected, sa).length).toBeGreaterThan(0);
+    expect(from(report.edges, sa)).toEqual(from(expected, sa));
+  });
+
+  it('keeps the reader off the Kafka listener its neighbours may open', () => {
+    expect(from(report.edges, 'rag').filter((k) => k.includes('kafka'))).toEqual([]);
+  });
+
+  it('lets a third pod of that namespace reach nothing', () => {
+    expect(from(report.edges, 'intruder')).toEqual([]);
+  });
+});
