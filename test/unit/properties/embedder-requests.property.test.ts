@@ -472,6 +472,56 @@ describe('embedder HTTP handling (property, fake backend)', () => {
   }, 60_000);
 });
 
+describe('embedder tokenizers agree (property, fake backend)', () => {
+  let app: EmbedderApp;
+
+  beforeAll(async () => {
+    app = await buildTestApp({ createBackend: gatedBackend().factory });
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  // Characters of everyday scripts, with the odd ones above and CJK past the BMP. Not all of
+  // Unicode: ~900 code points added in recent Unicode versions (e.g. U+2E43, U+1AC0) are
+  // punctuation or marks to the JS tokenizer's tables and not to Rust `tokenizers`' older ones,
+  // so the two split them differently; rare, and only matching Rust's tables would fix it.
+  const everydayChar = fc.constantFrom(
+    ...new Set(
+      "aZ09 ,.;:!?-'()[]{}@#%&*/ßéñøåçæœÅİıﬁ ПриветΚαλημέρα中文日本語한국어مرحباשלוםनमस्तेสวัสดี😀👍🏽𠀀𪜀𫝀丽",
+    ),
+  );
+  const agreeText = fc.string({
+    unit: fc.oneof(everydayChar, oddChar),
+    minLength: 1,
+    maxLength: 300,
+  });
+
+  it('/embed runs as many tokens as /tokenize returns, up to the model limit', async () => {
+    await fc.assert(
+      fc.asyncProperty(agreeText, async (text) => {
+        const tokenized = await injectWithin(app, {
+          method: 'POST',
+          url: '/tokenize',
+          payload: { inputs: text },
+        });
+        expect(tokenized.statusCode).toBe(200);
+        const tokens = (tokenized.json<unknown[][]>()[0] as unknown[]).length;
+        const embedded = await injectWithin(app, {
+          method: 'POST',
+          url: '/embed',
+          payload: { inputs: text, truncate: true },
+        });
+        expect(embedded.statusCode).toBe(200);
+        expect(Number(embedded.headers['x-compute-tokens'])).toBe(
+          Math.min(tokens, MAX_INPUT_TOKENS),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  }, 60_000);
+});
+
 describe('embedder admission (property, held backend)', () => {
   const MAX_CONCURRENT = 3;
   const gate = gatedBackend();
@@ -721,6 +771,22 @@ describe('embedder counter-examples (regression)', () => {
       url: `/v1/models/${encodeURIComponent(app.embedder.info.modelId ?? '')}`,
     });
     expect(encoded.statusCode).toBe(200);
+  });
+
+  it('embeds "𠀀0" as /tokenize and TEI split it, 4 tokens, not 3 (the JS tokenizer missed CJK past the BMP)', async () => {
+    const tokenized = await app.inject({
+      method: 'POST',
+      url: '/tokenize',
+      payload: { inputs: '𠀀0' },
+    });
+    expect(tokenized.json<unknown[][]>()[0]).toHaveLength(4);
+    const embedded = await app.inject({
+      method: 'POST',
+      url: '/embed',
+      payload: { inputs: '𠀀0' },
+    });
+    expect(embedded.statusCode).toBe(200);
+    expect(embedded.headers['x-compute-tokens']).toBe('4');
   });
 
   it('tokenizes 60,000 commas without holding the event loop for seconds (offsets were re-encoded per token)', async () => {

@@ -38,11 +38,14 @@ export class EmbeddingTokenizer {
       readFile(tokenizerJsonPath, 'utf8').then((text) => JSON.parse(text) as object),
       readFile(tokenizerConfigPath, 'utf8').then((text) => JSON.parse(text) as object),
     ]);
-    return new EmbeddingTokenizer(new Tokenizer(tokenizerJson, tokenizerConfig), maxInputTokens, {
-      tokenizerJsonPath,
-      tokenizerConfigPath,
+    const normalizer = (tokenizerJson as { normalizer?: BertNormalizerConfig | null }).normalizer;
+    return new EmbeddingTokenizer(
+      new Tokenizer(tokenizerJson, tokenizerConfig),
       maxInputTokens,
-    });
+      { tokenizerJsonPath, tokenizerConfigPath, maxInputTokens },
+      // As Rust `tokenizers`, whose BertNormalizer defaults handle_chinese_chars to true.
+      normalizer?.type === 'BertNormalizer' && normalizer.handle_chinese_chars !== false,
+    );
   }
 
   private worker: TokenizerWorker | undefined;
@@ -53,6 +56,8 @@ export class EmbeddingTokenizer {
     readonly maxInputTokens: number,
     /** Where a worker loads the same tokenizer from; without it everything runs inline. */
     private readonly workerData?: TokenizerWorkerData,
+    /** Whether the model's normalizer splits CJK ideographs into words of their own. */
+    private readonly splitsCjk = false,
   ) {}
 
   /**
@@ -84,7 +89,7 @@ export class EmbeddingTokenizer {
   encode(text: string, options: EncodeOptions, index = 0): Int32Array {
     let ids: number[];
     try {
-      ids = this.tokenizer.encode(text).ids;
+      ids = this.tokenizer.encode(this.splitsCjk ? spaceAstralCjk(text) : text).ids;
     } catch (error) {
       throw new TokenizationError(
         `input ${index} could not be tokenized: ${(error as Error).message}`,
@@ -101,6 +106,25 @@ export class EmbeddingTokenizer {
     truncated[this.maxInputTokens - 1] = ids.at(-1) as number;
     return truncated;
   }
+}
+
+interface BertNormalizerConfig {
+  readonly type: string;
+  readonly handle_chinese_chars?: boolean;
+}
+
+/**
+ * CJK ideographs outside the BMP (Extension B onwards: U+20000-U+2FA1F, BERT's ranges), each
+ * as a word of its own, as BERT's normalizer does with every CJK ideograph. The JS tokenizer
+ * checks UTF-16 units, so it never sees these: `"𠀀0"` was one unknown word (3 tokens) on the
+ * embedding path and two words on /tokenize, as in TEI (4 tokens). Found by fast-check.
+ * @see https://github.com/huggingface/tokenizers/blob/main/tokenizers/src/normalizers/bert.rs
+ */
+const ASTRAL_CJK =
+  /[\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B820}-\u{2CEAF}\u{2F800}-\u{2FA1F}]/gu;
+
+export function spaceAstralCjk(text: string): string {
+  return text.replace(ASTRAL_CJK, ' $& ');
 }
 
 /** One worker thread, its requests answered in order; respawned if it dies. */
