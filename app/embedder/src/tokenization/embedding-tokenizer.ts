@@ -74,6 +74,18 @@ export class EmbeddingTokenizer {
     return this.worker.encode(texts, options.truncate);
   }
 
+  /**
+   * Starts the worker thread and waits until it has loaded the tokenizer, so that the first
+   * large request does not wait for it: spawned by that request, it answered in 0.5-0.7 s
+   * instead of 35-70 ms (measured under tsx; the event loop was not held either way). Nothing
+   * to do without `workerData`.
+   */
+  async startWorker(): Promise<void> {
+    if (this.workerData === undefined) return;
+    this.worker ??= new TokenizerWorker(this.workerData);
+    await this.worker.ready;
+  }
+
   /** Stops the worker thread, if one was started. */
   async close(): Promise<void> {
     await this.worker?.close();
@@ -136,11 +148,25 @@ class TokenizerWorker {
     { resolve: (sequences: Int32Array[]) => void; reject: (error: Error) => void }
   >();
 
+  /** Settles once the worker has loaded the tokenizer, or has failed to. */
+  readonly ready: Promise<void>;
+
   constructor(data: TokenizerWorkerData) {
+    let ready: (() => void) | undefined;
+    let failed: ((error: Error) => void) | undefined;
+    this.ready = new Promise<void>((resolve, reject) => {
+      ready = resolve;
+      failed = reject;
+    });
+    // Requests report a failed worker themselves; only `startWorker` awaits this.
+    this.ready.catch(() => {});
     this.worker = spawnWorker(data);
     this.worker.unref();
     this.worker.on('message', (message: TokenizerWorkerResponse | { ready: true }) => {
-      if (!('id' in message)) return;
+      if (!('id' in message)) {
+        ready?.();
+        return;
+      }
       const waiting = this.pending.get(message.id);
       if (!waiting) return;
       this.pending.delete(message.id);
@@ -150,6 +176,7 @@ class TokenizerWorker {
       } else waiting.reject(new TokenizationError(message.error.message));
     });
     const failAll = (error: Error) => {
+      failed?.(new TokenizationError(`tokenizer worker failed: ${error.message}`));
       for (const waiting of this.pending.values()) {
         waiting.reject(new TokenizationError(`tokenizer worker failed: ${error.message}`));
       }
