@@ -13,6 +13,7 @@ import {
   compareIds,
   LoadProducer,
   ReliabilityStack,
+  readTopic,
   reliabilitySettings,
   waitFor,
 } from './reliability-fixture.js';
@@ -100,6 +101,15 @@ describe('one of 3 brokers killed under produce and consume load', () => {
     const ids = await stack.ids(collection);
     const { lost, extra } = compareIds(expected, ids, stack.expectedIds(load.attempted));
     if (lost.length > 0) {
+      // in Kafka at all? (lost by the brokers) or skipped by the consumer?
+      const parsedIds = new Set(
+        (await readTopic(stack.harness, LifecycleTopics.parsed)).map(
+          (value) => `${(JSON.parse(value) as { id: string }).id}#0`,
+        ),
+      );
+      process.stderr.write(
+        `broker-loss: of the lost, in documents.parsed: ${lost.filter((id) => parsedIds.has(id)).join(', ') || 'none'}\n`,
+      );
       process.stderr.write(
         `broker-loss: ${lost.length} acknowledged records without vectors, e.g. ${lost.slice(0, 10).join(', ')}\n` +
           `consumer output:\n${consumer.output().slice(-8_000)}\n`,
