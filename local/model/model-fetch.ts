@@ -312,6 +312,15 @@ async function buildVariants(args: BuildArgs): Promise<void> {
   await rm(join(dir, MODEL_MANIFEST_FILE), { force: true });
   for (const file of BUILT_FILES) await rename(join(out, file), join(dir, file));
   await writeFile(join(dir, 'build-report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeModelManifest(dir, args.recipe);
+  await rm(buildDir, { recursive: true, force: true });
+}
+
+/**
+ * Writes `manifest.json` for a model directory whose files are in place: the sha256 of every
+ * file as it is now, with its source and what pins it.
+ */
+export async function writeModelManifest(dir: string, recipe: string): Promise<void> {
   const files = {} as Record<ModelFileName, ModelManifest['files'][ModelFileName]>;
   for (const name of MODEL_FILE_NAMES) {
     const built = (BUILT_FILES as readonly string[]).includes(name);
@@ -319,7 +328,7 @@ async function buildVariants(args: BuildArgs): Promise<void> {
       sha256: await sha256File(join(dir, name)),
       source: built
         ? wheelSource(`${IN_WHEEL}/model.safetensors`, {
-            recipe: args.recipe,
+            recipe: recipe,
             pinnedBy: name === 'model.onnx' ? 'sha256' : 'accuracy',
           })
         : wheelSource(`${IN_WHEEL}/${name}`),
@@ -338,7 +347,6 @@ async function buildVariants(args: BuildArgs): Promise<void> {
     `${JSON.stringify(manifest, null, 2)}\n`,
   );
   await rename(join(dir, `${MODEL_MANIFEST_FILE}.tmp`), join(dir, MODEL_MANIFEST_FILE));
-  await rm(buildDir, { recursive: true, force: true });
 }
 
 /** Copies OpenVINO's runtime libraries out of the venv into `paths.openvinoLibDir`. */

@@ -64,6 +64,14 @@ export class EmbedderMetrics {
     registers: [this.registry],
   });
 
+  /** Which runtime serves, at which precision, as labels on a constant 1 (Prometheus info). */
+  readonly backendInfo = new Gauge({
+    name: 'meshrag_embed_backend_info',
+    help: 'The model runtime in use (1), labelled with runtime, version, precision, provider',
+    labelNames: ['runtime', 'runtime_version', 'precision', 'provider', 'fallback'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
