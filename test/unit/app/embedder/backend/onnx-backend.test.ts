@@ -5,30 +5,45 @@ import { OnnxBackend } from '../../../../../app/embedder/src/backend/onnx-backen
 import { BackendError } from '../../../../../app/embedder/src/errors.js';
 import { findModelDir } from '../../../../helpers/model-dir.js';
 
+// The worker loads the 90 MB fp32 graph: seconds alone, far more on a shared machine.
+const LOAD_TIMEOUT_MS = 120_000;
+
 describe('OnnxBackend', () => {
-  it('embeds in a worker thread, in input order', async () => {
-    const backend = await OnnxBackend.start(join(findModelDir(), 'model.onnx'));
-    const vectors = await backend.embed([Int32Array.of(101, 7592, 102), Int32Array.of(101, 102)]);
-    expect(vectors.map((v) => v.length)).toEqual([384, 384]);
-    expect(vectors[0]).not.toEqual(vectors[1]);
-    expect(backend.isAlive()).toBe(true);
-    await backend.close();
-    expect(backend.isAlive()).toBe(false);
-    await expect(backend.embed([Int32Array.of(101, 102)])).rejects.toThrow(/closed/);
-  });
+  it(
+    'embeds in a worker thread, in input order',
+    async () => {
+      const backend = await OnnxBackend.start(join(findModelDir(), 'model.onnx'));
+      const vectors = await backend.embed([Int32Array.of(101, 7592, 102), Int32Array.of(101, 102)]);
+      expect(vectors.map((v) => v.length)).toEqual([384, 384]);
+      expect(vectors[0]).not.toEqual(vectors[1]);
+      expect(backend.isAlive()).toBe(true);
+      await backend.close();
+      expect(backend.isAlive()).toBe(false);
+      await expect(backend.embed([Int32Array.of(101, 102)])).rejects.toThrow(/closed/);
+    },
+    LOAD_TIMEOUT_MS,
+  );
 
-  it('fails at once, and reports itself dead, after its worker exits', async () => {
-    const backend = await OnnxBackend.start(join(findModelDir(), 'model.onnx'));
-    await (Reflect.get(backend, 'worker') as Worker).terminate();
-    await expect.poll(() => backend.isAlive()).toBe(false);
-    await expect(backend.embed([Int32Array.of(101, 102)])).rejects.toBeInstanceOf(BackendError);
-    await expect(backend.embed([Int32Array.of(101, 102)])).rejects.toThrow(/exited/);
-    await backend.close();
-  });
+  it(
+    'fails at once, and reports itself dead, after its worker exits',
+    async () => {
+      const backend = await OnnxBackend.start(join(findModelDir(), 'model.onnx'));
+      await (Reflect.get(backend, 'worker') as Worker).terminate();
+      await expect.poll(() => backend.isAlive()).toBe(false);
+      await expect(backend.embed([Int32Array.of(101, 102)])).rejects.toBeInstanceOf(BackendError);
+      await expect(backend.embed([Int32Array.of(101, 102)])).rejects.toThrow(/exited/);
+      await backend.close();
+    },
+    LOAD_TIMEOUT_MS,
+  );
 
-  it('fails when the model file cannot be loaded', async () => {
-    await expect(OnnxBackend.start('/nonexistent/model.onnx')).rejects.toThrow(
-      /model failed to load/,
-    );
-  });
+  it(
+    'fails when the model file cannot be loaded',
+    async () => {
+      await expect(OnnxBackend.start('/nonexistent/model.onnx')).rejects.toThrow(
+        /model failed to load/,
+      );
+    },
+    LOAD_TIMEOUT_MS,
+  );
 });
