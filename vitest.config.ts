@@ -1,9 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+// `meshrag/*` imports (examples/) resolve to the TypeScript sources, as in tsconfig.json.
+const resolve = { conditions: ['meshrag-source'] };
+
 export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
+        ssr: { resolve: { conditions: ['meshrag-source'] } },
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
@@ -11,6 +16,8 @@ export default defineConfig({
         },
       },
       {
+        resolve,
+        ssr: { resolve: { conditions: ['meshrag-source'] } },
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

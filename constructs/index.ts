@@ -1,3 +1,4 @@
+export * from './autoscaling/index.js';
 export * from './chroma/index.js';
 export * from './common/index.js';
 export * from './consumer/index.js';
@@ -7,4 +8,6 @@ export * from './kafka/index.js';
 export * from './mesh/index.js';
 export * from './meshrag-app.js';
 export * from './meshrag-stack-config.js';
+export * from './observability/index.js';
+export * from './onboarding/index.js';
 export * from './render/index.js';

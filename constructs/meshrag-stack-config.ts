@@ -7,6 +7,7 @@ import type { WorkloadResources } from './common/workload-resources.js';
 import type { EmbedderAccelerator } from './embedder/embedder-service.js';
 import type { KafkaPoolOptions } from './kafka/kafka-cluster.js';
 import type { KafkaTopicPlan } from './kafka/kafka-topic-plan.js';
+import type { ProducerConfig, ReaderConfig } from './onboarding/onboarded-service.js';
 
 export interface MeshragStackConfig {
   /** The stack name (`dev`, `staging`, `prod`). */
@@ -32,6 +33,11 @@ export interface MeshragStackConfig {
     readonly brokers: KafkaPoolOptions;
     readonly defaultReplicationFactor: number;
     readonly minInsyncReplicas: number;
+    /**
+     * Node label for rack awareness; set on stacks whose nodes span zones.
+     * @default - none
+     */
+    readonly rackTopologyKey?: string;
   };
   readonly topics: KafkaTopicPlan;
   readonly embedder: {
@@ -41,15 +47,48 @@ export interface MeshragStackConfig {
     readonly minReplicas: number;
     readonly maxReplicas: number;
     readonly resources?: WorkloadResources;
+    /**
+     * Scale on the embedder's queue depth (inputs waiting per replica) with KEDA instead of
+     * CPU; needs `monitoring.prometheusUrl`.
+     * @default - a CPU HorizontalPodAutoscaler
+     */
+    readonly queueDepthPerReplica?: number;
   };
   readonly consumer: {
+    /** Pods; with `autoscaling`, the count before KEDA takes over (ignored then). */
     readonly replicas: number;
     readonly groupId: string;
     readonly resources?: WorkloadResources;
+    /**
+     * Scale on the group's lag with KEDA; `maxReplicas` at most the partitions.
+     * @default - a fixed replica count
+     */
+    readonly autoscaling?: {
+      readonly minReplicas: number;
+      readonly maxReplicas: number;
+      readonly lagThreshold?: number;
+    };
+  };
+  /**
+   * The KEDA operator, which reads the consumer's lag from Kafka with its own KafkaUser.
+   * @default - namespace `keda`, ServiceAccount `keda-operator`
+   */
+  readonly autoscaler?: {
+    readonly namespace: string;
+    readonly serviceAccountName: string;
+    readonly podLabels: Readonly<Record<string, string>>;
   };
   readonly chroma: {
+    /** Size of Chroma's data volume; may grow on a deployed stack, never shrink. */
     readonly storageGiB: number;
+    /**
+     * The size the volume was created with, kept by the immutable claim template; set it to the
+     * old `storageGiB` when raising `storageGiB` (see `ChromaDbProps.initialStorageGiB`).
+     */
+    readonly initialStorageGiB?: number;
     readonly storageClassName?: string;
+    /** Whether the storage class has `allowVolumeExpansion: true`; needed to grow the volume. */
+    readonly storageClassAllowsExpansion?: boolean;
     readonly resources?: WorkloadResources;
   };
   /** The cluster's Prometheus, which gets the metrics-scrape grants. */
@@ -57,5 +96,26 @@ export interface MeshragStackConfig {
     readonly namespace: string;
     readonly serviceAccountName: string;
     readonly podLabels: Readonly<Record<string, string>>;
+    /**
+     * Labels its Prometheus selects ServiceMonitors, PodMonitors and PrometheusRules by.
+     * @default - none
+     */
+    readonly selectorLabels?: Readonly<Record<string, string>>;
+    /**
+     * Base URL of its Prometheus API, for KEDA's Prometheus trigger.
+     * @default - none
+     */
+    readonly prometheusUrl?: string;
   };
+  /**
+   * Upstream services that write to `documents.parsed`: each gets a `tls` KafkaUser with
+   * Write/Describe on that topic only, and a path to the TLS listener.
+   * @default - none
+   */
+  readonly producers?: readonly ProducerConfig[];
+  /**
+   * RAG applications: each may call the embedder and read one Chroma collection.
+   * @default - none
+   */
+  readonly readers?: readonly ReaderConfig[];
 }

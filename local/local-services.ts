@@ -2,6 +2,8 @@
  * The single-machine runtime behind `meshrag local`: fetch and verify the downloads, then run
  * Kafka and Chroma (and whatever services a caller adds) under the supervisor.
  */
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ModelFiles } from '../app/common/model-files.js';
 import { type CachePaths, type CachePathsOptions, resolveCachePaths } from './cache-paths.js';
 import { chromaServiceDefinition } from './chroma/chroma-service.js';
@@ -10,6 +12,7 @@ import { ensureKafkaJars } from './kafka/kafka-jars.js';
 import { kafkaServiceDefinitions } from './kafka/kafka-service.js';
 import { ensureModel } from './model/model-fetch.js';
 import { consoleReporter, type Reporter } from './reporter.js';
+import { RUN_LOCK_FILE } from './supervisor/run-lock.js';
 import type { ServiceDefinition } from './supervisor/service-definition.js';
 import {
   type ServiceStatus,
@@ -135,6 +138,7 @@ export async function startLocalServices(
     controllerBasePort: ports.kafkaController,
   });
   const { paths, kafkaJarDir, model } = await fetchLocalDownloads({ ...options, reporter });
+  await markRunDir(paths.runDir);
   const context: LocalServicesContext = {
     paths,
     kafkaBrokers: nodes.map((n) => `127.0.0.1:${n.brokerPort}`),
@@ -154,6 +158,55 @@ export async function startLocalServices(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   return { ...context, outcome };
+}
+
+/**
+ * Written into a run directory by `local up`: `local down --purge` deletes a directory only
+ * when it holds this file, so `--run-dir ~` or a typo can never delete someone's files.
+ */
+export const RUN_DIR_MARKER = '.meshrag-run-dir';
+
+/** What a run directory holds (see cache-paths, the Kafka and Chroma services, run-lock). */
+const RUN_DIR_ENTRIES = new Set([
+  RUN_DIR_MARKER,
+  'state.json',
+  RUN_LOCK_FILE,
+  'logs',
+  'kafka',
+  'chroma',
+]);
+
+/** Creates the run directory if needed and marks it as one `local up` made. */
+export async function markRunDir(runDir: string): Promise<void> {
+  await mkdir(runDir, { recursive: true });
+  const marker = join(runDir, RUN_DIR_MARKER);
+  const entries = await readdir(runDir);
+  // empty, already marked, or a run directory from before the marker existed
+  if (!entries.every((entry) => RUN_DIR_ENTRIES.has(entry))) {
+    throw new Error(
+      `${runDir} is not empty and is not a meshrag run directory; choose an empty or new --run-dir`,
+    );
+  }
+  await writeFile(
+    marker,
+    'created by `meshrag local up`; `meshrag local down --purge` deletes this directory\n',
+  );
+}
+
+/**
+ * Deletes a run directory that `local up` created (it holds `RUN_DIR_MARKER`); anything else is
+ * refused. Returns false when there was nothing to delete.
+ */
+export async function purgeRunDir(runDir: string): Promise<boolean> {
+  const entries = await readdir(runDir).catch(() => undefined);
+  if (entries === undefined) return false;
+  if (!entries.includes(RUN_DIR_MARKER)) {
+    throw new Error(
+      `${runDir} was not created by \`meshrag local up\` (no ${RUN_DIR_MARKER} in it); not deleting it`,
+    );
+  }
+  await rm(runDir, { recursive: true, force: true });
+  return true;
 }
 
 /** Stops every service recorded in the run directory's state file. */

@@ -16,13 +16,6 @@ export const policyConfig: PolicyConfig = {
   },
   levels: {},
   exemptions: [
-    {
-      rule: 'network-default-deny',
-      kind: 'Namespace',
-      name: 'kafka',
-      reason:
-        "Ingress is denied by default, egress is not: Strimzi's entity operator (topic and user operators) in this namespace talks to the Kubernetes API server, whose address (the EKS endpoint) is only known at deploy time and cannot be named by a pod selector. Brokers are reachable only through the TLS listener's networkPolicyPeers.",
-    },
     ...(['embedder', 'consumer'] as const).map((name) => ({
       rule: 'workload-image-digest',
       kind: 'Deployment',

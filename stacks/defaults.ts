@@ -13,6 +13,10 @@ export const DEFAULT_MONITORING: StackConfig['monitoring'] = {
   namespace: 'monitoring',
   serviceAccountName: 'prometheus',
   podLabels: { 'app.kubernetes.io/name': 'prometheus' },
+  // kube-prometheus-stack selects monitors and rules by its release label.
+  selectorLabels: { release: 'kube-prometheus-stack' },
+  // The Service the Prometheus Operator puts in front of every Prometheus it runs.
+  prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090',
 };
 
 export const KAFKA_VERSION = '4.3.1';

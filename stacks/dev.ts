@@ -31,4 +31,15 @@ export const dev: StackConfig = {
   consumer: { replicas: 1, groupId: 'meshrag-ingest' },
   chroma: { storageGiB: 5 },
   monitoring: DEFAULT_MONITORING,
+  deploy: {
+    cluster: { provider: 'kubeconfig' },
+    images: { source: 'prebuilt' },
+    skipAwait: false,
+  },
+  // Examples of onboarding: an upstream parser that writes documents.parsed, and a RAG app
+  // that embeds questions and queries the meshrag collection.
+  producers: [
+    { name: 'example-parser', namespace: 'ingest-demo', serviceAccount: 'example-parser' },
+  ],
+  readers: [{ name: 'example-rag', namespace: 'rag-demo', serviceAccount: 'example-rag' }],
 };

@@ -30,6 +30,8 @@ export const prod: StackConfig = {
     },
     defaultReplicationFactor: 3,
     minInsyncReplicas: 2,
+    // Nodes span availability zones: one replica of each partition per zone.
+    rackTopologyKey: 'topology.kubernetes.io/zone',
   },
   topics: uniformTopicPlan(PRODUCTION_TOPIC_SETTINGS),
   embedder: {
@@ -38,10 +40,13 @@ export const prod: StackConfig = {
     minReplicas: 2,
     maxReplicas: 6,
     resources: { cpuRequestMillis: 2000, memoryRequestMiB: 4096, memoryLimitMiB: 8192 },
+    // GPU pods: the queue, not CPU, says when the model is the bottleneck.
+    queueDepthPerReplica: 64,
   },
   consumer: {
     replicas: 6,
     groupId: 'meshrag-ingest',
+    autoscaling: { minReplicas: 2, maxReplicas: 12, lagThreshold: 500 },
     resources: { cpuRequestMillis: 500, memoryRequestMiB: 512, memoryLimitMiB: 1024 },
   },
   chroma: {
@@ -49,4 +54,16 @@ export const prod: StackConfig = {
     resources: { cpuRequestMillis: 2000, memoryRequestMiB: 8192, memoryLimitMiB: 16384 },
   },
   monitoring: DEFAULT_MONITORING,
+  deploy: {
+    cluster: {
+      provider: 'eks',
+      nodeInstanceTypes: ['m6i.2xlarge'],
+      nodeMinSize: 3,
+      nodeMaxSize: 9,
+      nodeDesiredSize: 3,
+    },
+    gpuNodePool: { instanceTypes: ['g5.xlarge'], minSize: 2, maxSize: 6, desiredSize: 2 },
+    images: { source: 'build', registry: 'ecr' },
+    skipAwait: false,
+  },
 };

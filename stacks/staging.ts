@@ -24,6 +24,8 @@ export const staging: StackConfig = {
     },
     defaultReplicationFactor: 3,
     minInsyncReplicas: 2,
+    // Nodes span availability zones: one replica of each partition per zone.
+    rackTopologyKey: 'topology.kubernetes.io/zone',
   },
   topics: uniformTopicPlan({
     partitions: 6,
@@ -31,8 +33,23 @@ export const staging: StackConfig = {
     retentionMs: 3 * DAY_MS,
     minInsyncReplicas: 2,
   }),
-  embedder: { accelerator: 'cpu', minReplicas: 2, maxReplicas: 4 },
-  consumer: { replicas: 2, groupId: 'meshrag-ingest' },
+  embedder: { accelerator: 'cpu', minReplicas: 2, maxReplicas: 4, queueDepthPerReplica: 64 },
+  consumer: {
+    replicas: 2,
+    groupId: 'meshrag-ingest',
+    autoscaling: { minReplicas: 2, maxReplicas: 6, lagThreshold: 500 },
+  },
   chroma: { storageGiB: 20 },
   monitoring: DEFAULT_MONITORING,
+  deploy: {
+    cluster: {
+      provider: 'eks',
+      nodeInstanceTypes: ['m6i.xlarge'],
+      nodeMinSize: 3,
+      nodeMaxSize: 6,
+      nodeDesiredSize: 3,
+    },
+    images: { source: 'build', registry: 'ecr' },
+    skipAwait: false,
+  },
 };

@@ -11,6 +11,7 @@ import {
   effectiveMtlsMode,
   type MeshRequest,
 } from './istio-evaluator.js';
+import { isPathTemplate, istioPathMatch } from './istio-string-match.js';
 import { KAFKA_OPERATIONS, kafkaAclAllows, openForNoAcl } from './kafka-acl-evaluator.js';
 import { type KnownLabels, matchesLabelSelector } from './label-selector.js';
 import {
@@ -316,7 +317,11 @@ function httpWitnesses(policies: readonly ManifestObject[]): Witnesses {
           ...asStringArray(operation.notPaths),
         ]) {
           if (path === '*') continue;
-          if (path.endsWith('*')) {
+          if (isPathTemplate(path)) {
+            // One concrete path the template matches: a NUL-led segment no name can equal.
+            const value = path.replaceAll('{**}', '\u0000/\u0000').replaceAll('{*}', '\u0000');
+            paths.set(path, { value, display: path, pattern: path });
+          } else if (path.endsWith('*')) {
             paths.set(path, { value: `${path.slice(0, -1)}\u0000`, display: path, pattern: path });
           } else if (path.startsWith('*')) {
             paths.set(path, { value: `/\u0000${path.slice(1)}`, display: path, pattern: path });
@@ -365,9 +370,7 @@ function collapseHttp(
       (other) =>
         other.pattern !== undefined &&
         passes(method, other) &&
-        (other.pattern.endsWith('*')
-          ? path.value.startsWith(other.pattern.slice(0, -1))
-          : path.value.endsWith(other.pattern.slice(1))),
+        istioPathMatch(other.pattern, path.value),
     );
   const edges: ReachabilityEdge[] = [];
   for (const path of witnesses.paths) {
@@ -432,12 +435,22 @@ function kafkaEdges(
     for (const user of model.kafkaUsers.filter(
       (u) => u.cluster === cluster.name && u.namespace === cluster.userNamespace,
     )) {
-      const holders = sources.filter(
+      const mounting = sources.filter(
         (s) =>
           s.workload !== undefined &&
           s.workload.namespace === user.namespace &&
           s.workload.secrets.has(user.name),
       );
+      // No rendered workload mounts it: the principal the user names holds a copy of the Secret.
+      const holders =
+        mounting.length > 0 || user.principal === undefined
+          ? mounting
+          : sources.filter(
+              (s) =>
+                s.workload === undefined &&
+                s.edgeSource.kind === 'identity' &&
+                s.edgeSource.principal === user.principal,
+            );
       if (holders.length === 0) {
         notes.add(
           `KafkaUser ${user.namespace}/${user.name}: no workload mounts its Secret; its ACLs reach no edge`,
@@ -448,7 +461,7 @@ function kafkaEdges(
       for (const holder of holders) {
         if (!reachesListener(holder, (auth) => auth !== undefined && auth === mechanism)) {
           notes.add(
-            `KafkaUser ${user.namespace}/${user.name}: ${holder.workload?.name} cannot open a connection to a '${mechanism}' listener; ACLs unused`,
+            `KafkaUser ${user.namespace}/${user.name}: ${holder.workload?.name ?? user.principal} cannot open a connection to a '${mechanism}' listener; ACLs unused`,
           );
           continue;
         }

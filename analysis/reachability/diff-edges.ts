@@ -4,7 +4,7 @@
  * or a pattern that matches it: so a wide-open `* *` edge still counts as reaching a granted
  * `POST /embed`, and shows up as extra.
  */
-import { istioStringMatch } from './istio-string-match.js';
+import { istioPathMatch, istioStringMatch } from './istio-string-match.js';
 import {
   ANY,
   edgeKey,
@@ -27,14 +27,18 @@ export function edgeCovers(wide: ReachabilityEdge, narrow: ReachabilityEdge): bo
   if (wide.kind !== narrow.kind || sourceKey(wide.source) !== sourceKey(narrow.source))
     return false;
   if (targetKey(wide) !== targetKey(narrow)) return false;
-  const patternCovers = (pattern: string, value: string): boolean =>
+  const patternCovers = (
+    pattern: string,
+    value: string,
+    match: (pattern: string, value: string) => boolean = istioStringMatch,
+  ): boolean =>
     pattern === ANY ||
     pattern === value ||
-    (pattern.includes('*') && !value.includes('*') && istioStringMatch(pattern, value));
+    (pattern.includes('*') && !value.includes('*') && match(pattern, value));
   if (wide.kind === 'http' && narrow.kind === 'http') {
     return (
       (wide.method === ANY || wide.method === narrow.method) &&
-      patternCovers(wide.path, narrow.path)
+      patternCovers(wide.path, narrow.path, istioPathMatch)
     );
   }
   if (wide.kind === 'kafka' && narrow.kind === 'kafka') {

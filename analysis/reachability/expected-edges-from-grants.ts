@@ -23,9 +23,11 @@ export function expectedEdgesFromGrants(
     const source = identitySource(grant.grantee);
     switch (grant.kind) {
       case 'http':
-        for (const method of grant.methods) {
-          for (const path of grant.paths) {
-            edges.push({ kind: 'http', source, target: grant.target, method, path });
+        for (const operation of grant.operations) {
+          for (const method of operation.methods) {
+            for (const path of operation.paths) {
+              edges.push({ kind: 'http', source, target: grant.target, method, path });
+            }
           }
         }
         break;
@@ -53,7 +55,10 @@ export function expectedEdgesFromGrants(
           });
         }
         if (grant.group !== undefined) {
-          for (const operation of withImpliedOperations(['Read'], 'group')) {
+          for (const operation of withImpliedOperations(
+            grant.groupOperations ?? ['Read'],
+            'group',
+          )) {
             edges.push({
               kind: 'kafka',
               source,

@@ -8,7 +8,7 @@
  * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
  * @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
  */
-import { istioMatchesAny } from './istio-string-match.js';
+import { istioMatchesAny, istioPathMatchesAny } from './istio-string-match.js';
 import { matchesLabelMap } from './label-selector.js';
 import {
   asArray,
@@ -193,10 +193,11 @@ function listMatch(
   values: readonly string[] | undefined,
   notValues: readonly string[] | undefined,
   actual: string | null,
+  matchesAny: (patterns: readonly string[], value: string | null) => boolean = istioMatchesAny,
 ): Match {
   const parts: Match[] = [];
-  if (values !== undefined) parts.push(istioMatchesAny(values, actual));
-  if (notValues !== undefined) parts.push(!istioMatchesAny(notValues, actual));
+  if (values !== undefined) parts.push(matchesAny(values, actual));
+  if (notValues !== undefined) parts.push(!matchesAny(notValues, actual));
   return and(parts);
 }
 
@@ -263,6 +264,7 @@ function operationMatches(
         optionalList(operation, 'paths'),
         optionalList(operation, 'notPaths'),
         request.http.path,
+        istioPathMatchesAny,
       ),
     );
     if (operation.hosts !== undefined || operation.notHosts !== undefined) {

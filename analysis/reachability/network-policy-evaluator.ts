@@ -122,7 +122,10 @@ function egressAllows(
   );
 }
 
-/** A `from`/`to` peer against the other end. `ipBlock` is assumed to match (pod IPs are unknown). */
+/**
+ * A `from`/`to` peer against the other end. An `ipBlock` of every address matches every peer;
+ * any other `ipBlock` is assumed to match (pod IPs are unknown).
+ */
 function peerMatches(
   peer: unknown,
   policyNamespace: string,
@@ -132,6 +135,10 @@ function peerMatches(
 ): boolean {
   const record = asRecord(peer);
   if (record.ipBlock !== undefined) {
+    const block = asRecord(record.ipBlock);
+    // Every address: exact, nothing assumed (pods included).
+    if (['0.0.0.0/0', '::/0'].includes(asString(block.cidr) ?? '') && block.except === undefined)
+      return true;
     notes.add(
       `NetworkPolicy ${policyName}: ipBlock peers are assumed to match every peer (pod IPs are not in manifests)`,
     );

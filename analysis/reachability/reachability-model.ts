@@ -24,6 +24,8 @@ export const MESH_ROOT_NAMESPACE = 'istio-system';
 export const TRUST_DOMAIN = 'cluster.local';
 /** The namespace label every cluster sets on every namespace. */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+/** Names the mesh principal of the workload that holds a KafkaUser's Secret. */
+export const KAFKA_USER_PRINCIPAL_ANNOTATION = 'meshrag.io/mesh-principal';
 /** Istio's per-pod injection switch (label, or the older annotation). */
 export const SIDECAR_INJECT = 'sidecar.istio.io/inject';
 
@@ -107,6 +109,12 @@ export interface KafkaUser {
   readonly namespace: string;
   readonly name: string;
   readonly cluster: string;
+  /**
+   * The mesh principal the manifests say uses this user (annotation
+   * {@link KAFKA_USER_PRINCIPAL_ANNOTATION}). When no rendered workload mounts the user's
+   * Secret, that principal is taken to hold a copy (a service deployed elsewhere).
+   */
+  readonly principal?: string;
   readonly authentication?: string;
   readonly authorization?: string;
   readonly acls: readonly KafkaAclRule[];
@@ -279,6 +287,15 @@ export function buildReachabilityModel(objects: readonly ManifestObject[]): Reac
         }
       }
     }
+  }
+
+  // A KafkaUser whose Secret no rendered workload mounts is used by the principal it names.
+  for (const user of kafkaUsers) {
+    const mounted = workloads.some(
+      (w) => w.namespace === user.namespace && w.secrets.has(user.name),
+    );
+    if (!mounted && user.principal !== undefined && !known.has(user.principal))
+      externalPrincipals.add(user.principal);
   }
 
   return {
@@ -581,6 +598,45 @@ function readKafka(
     };
   });
 
+  // The operand pods Strimzi runs beside the nodes: clients of the brokers, serving nothing
+  // that anyone is granted.
+  const operands = [
+    ...(asRecord(kafka.spec).entityOperator !== undefined
+      ? [{ component: 'entity-operator', spec: entityOperator }]
+      : []),
+    ...(asRecord(kafka.spec).kafkaExporter !== undefined
+      ? [{ component: 'kafka-exporter', spec: asRecord(asRecord(kafka.spec).kafkaExporter) }]
+      : []),
+  ];
+  for (const { component, spec } of operands) {
+    const meta = asRecord(asRecord(asRecord(spec.template).pod).metadata);
+    const labels: Labels = {
+      ...asLabels(meta.labels),
+      'strimzi.io/cluster': name,
+      'strimzi.io/kind': 'Kafka',
+      'strimzi.io/name': `${name}-${component}`,
+      'strimzi.io/component-type': component,
+    };
+    const serviceAccount = `${name}-${component}`;
+    poolWorkloads.push({
+      namespace,
+      name: `${name}-${component}`,
+      kind: 'Kafka',
+      labels,
+      serviceAccount,
+      principal: meshPrincipal(namespace, serviceAccount),
+      meshed: isMeshed(namespaceLabels, labels, asLabels(meta.annotations)),
+      ports: [
+        ...(component === 'kafka-exporter'
+          ? [{ port: METRICS_PORT, name: 'tcp-prometheus', protocol: 'tcp' as const }]
+          : []),
+        { port: UNDECLARED_PORT, protocol: 'tcp' },
+      ],
+      secrets: new Set<string>(),
+      kafkaCluster: name,
+    });
+  }
+
   const peer = (podLabels: Labels, anyNamespace = false): unknown => ({
     podSelector: { matchLabels: podLabels },
     ...(anyNamespace ? { namespaceSelector: {} } : {}),
@@ -667,10 +723,12 @@ function readKafkaUser(object: ManifestObject, warnings: string[]): KafkaUser {
       type: asString(acl.type) === 'deny' ? 'deny' : 'allow',
     });
   }
+  const principal = asLabels(object.metadata.annotations)[KAFKA_USER_PRINCIPAL_ANNOTATION];
   return {
     namespace,
     name: object.metadata.name,
     cluster: asLabels(object.metadata.labels)['strimzi.io/cluster'] ?? '',
+    ...(principal === undefined ? {} : { principal }),
     ...(authentication === undefined ? {} : { authentication }),
     ...(authorization === undefined ? {} : { authorization }),
     acls,

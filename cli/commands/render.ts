@@ -3,7 +3,7 @@
  * offline and deterministic (the same stack gives byte-identical output on every machine).
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type RenderedObject, renderStack } from '../../constructs/render/render-stack.js';
 import { objectToYaml, toYaml } from '../../constructs/render/to-yaml.js';
@@ -49,7 +49,17 @@ export async function writeRenderFiles(
         `${dir} is not empty and holds no earlier render; choose an empty or new folder`,
       );
     }
-    for (const path of index.split('\n').filter((line) => line.length > 0)) {
+    // The index is a file anyone can edit: delete only what lies inside the folder and looks
+    // like a file this command writes, and check every entry before deleting any.
+    const listed = index.split('\n').filter((line) => line.length > 0);
+    const unsafe = listed.filter((path) => !isRenderedPath(dir, path));
+    if (unsafe.length > 0) {
+      throw new Error(
+        `${join(dir, RENDER_INDEX_FILE)} lists ${unsafe.map((p) => JSON.stringify(p)).join(', ')}, ` +
+          'which is not a file render writes inside the folder; nothing was deleted',
+      );
+    }
+    for (const path of listed) {
       await rm(join(dir, path), { force: true });
     }
   }
@@ -59,6 +69,13 @@ export async function writeRenderFiles(
     await writeFile(target, content);
   }
   await writeFile(join(dir, RENDER_INDEX_FILE), [...files.keys()].map((p) => `${p}\n`).join(''));
+}
+
+/** A path render writes: `<folder>/<file>.yaml`, relative, and inside `dir` once resolved. */
+function isRenderedPath(dir: string, path: string): boolean {
+  if (isAbsolute(path) || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\.yaml$/.test(path)) return false;
+  const inside = relative(resolve(dir), resolve(dir, path));
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
 }
 
 export function registerRenderCommand(program: Command): void {

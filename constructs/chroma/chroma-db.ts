@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
+import { addPodDisruptionBudget } from '../common/disruption.js';
 import { envVariables } from '../common/env-variables.js';
 import { commonLabels, selectorLabels } from '../common/labels.js';
 import {
@@ -34,15 +35,32 @@ export interface ChromaDbProps {
    */
   readonly name?: string;
   /**
-   * Size of the data volume.
+   * Size of the data volume. Raising it on a deployed stack grows the claim in place, which
+   * needs a storage class that allows expansion (`storageClassAllowsExpansion`) and
+   * `initialStorageGiB` set to the size the volume was created with; it can never shrink.
    * @default 10
    */
   readonly storageGiB?: number;
+  /**
+   * The size the data volume was first created with. The StatefulSet's `volumeClaimTemplates`
+   * keep this size for good, because Kubernetes forbids changing them (an apply fails with
+   * `spec: Forbidden: updates to statefulset spec for fields other than ...`); a larger
+   * `storageGiB` is applied to the claim itself.
+   * @default - storageGiB (a new volume)
+   */
+  readonly initialStorageGiB?: number;
   /**
    * Storage class of the data volume.
    * @default - the cluster's default storage class
    */
   readonly storageClassName?: string;
+  /**
+   * Whether the storage class lets a bound claim grow (its StorageClass has
+   * `allowVolumeExpansion: true`). Only read when `storageGiB` exceeds `initialStorageGiB`;
+   * the API server refuses the resize otherwise.
+   * @default false
+   */
+  readonly storageClassAllowsExpansion?: boolean;
   /** @default - 250m/512 MiB requested, 2 GiB memory limit */
   readonly resources?: WorkloadResources;
   /**
@@ -52,17 +70,70 @@ export interface ChromaDbProps {
   readonly port?: number;
 }
 
+/** The claim template's name; the StatefulSet names claim i `data-<statefulset>-<i>`. */
+const DATA_CLAIM_TEMPLATE = 'data';
 const DEFAULT_RESOURCES: WorkloadResources = {
   cpuRequestMillis: 250,
   memoryRequestMiB: 512,
   memoryLimitMiB: 2048,
 };
 const DATA_PATH = '/data';
+const DEFAULT_COLLECTION = 'meshrag';
+
+/** Record reads a query grant may hold. */
+export const CHROMA_READ_OPERATIONS: readonly string[] = ['query', 'get'];
+
+/** The Chroma tenant and database a grant is scoped to. */
+export interface ChromaGrantOptions {
+  /** @default 'default_tenant' (the chromadb client's default) */
+  readonly tenant?: string;
+  /** @default 'default_database' (the chromadb client's default) */
+  readonly database?: string;
+}
+
+export interface ChromaQueryGrantOptions extends ChromaGrantOptions {
+  /**
+   * The collection the grantee looks up by name.
+   * @default 'meshrag' (the consumer's collection)
+   */
+  readonly collection?: string;
+  /**
+   * Record reads allowed: `query` and/or `get`; anything else throws.
+   * @default ['query', 'get']
+   */
+  readonly operations?: readonly string[];
+}
+
+/** `/api/v2/tenants/<tenant>/databases/<database>`. */
+function chromaDatabasePath(options: ChromaGrantOptions): string {
+  const tenant = options.tenant ?? 'default_tenant';
+  const database = options.database ?? 'default_database';
+  validateChromaName('tenant', tenant);
+  validateChromaName('database', database);
+  return `/api/v2/tenants/${tenant}/databases/${database}`;
+}
+
+/** Names go into policy paths verbatim: no separators, wildcards or template braces. */
+function validateChromaName(what: string, name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,126}[A-Za-z0-9]$/.test(name)) {
+    throw new Error(
+      `ChromaDb: ${what} name '${name}' must be 2-128 letters, digits, '.', '_' or '-', starting and ending with a letter or digit`,
+    );
+  }
+}
 
 /**
  * ChromaDB as a single-replica StatefulSet with its data on a PersistentVolumeClaim, probed
  * on `/api/v2/heartbeat`, behind an `http-chroma` Service. Chroma's local persistence is one
  * writer, so it does not scale out; replicas stay at 1.
+ *
+ * The claim (`data-<name>-0`) is rendered as an object of its own, with the wanted size, next
+ * to a claim template that keeps the size the volume was created with. The StatefulSet
+ * controller adopts an existing claim by name, so the claim is ours from the first deploy and a
+ * larger `storageGiB` becomes an in-place update of the claim, which the API server allows for
+ * a bound claim of an expandable class, instead of an update of the immutable claim template.
+ * A shrink, or growth on a class not declared expandable, is refused here with what to do.
+ * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#expanding-persistent-volumes-claims
  * @see https://docs.trychroma.com/production/containers/docker
  */
 export class ChromaDb extends Construct implements IMeshWorkload {
@@ -75,6 +146,9 @@ export class ChromaDb extends Construct implements IMeshWorkload {
   public readonly identity: MeshIdentity;
   public readonly port: number;
   public readonly storageGiB: number;
+  public readonly initialStorageGiB: number;
+  /** The data claim the StatefulSet adopts (`data-<name>-0`). */
+  public readonly dataClaim: kplus.PersistentVolumeClaim;
   /** In-cluster URL, e.g. `http://chroma.meshrag.svc:8000`. */
   public readonly url: string;
   public readonly statefulSet: kplus.StatefulSet;
@@ -88,12 +162,21 @@ export class ChromaDb extends Construct implements IMeshWorkload {
     this.port = props.port ?? 8000;
     this.ports = [{ name: ChromaDb.PORT_NAME, port: this.port, protocol: 'http' }];
     this.storageGiB = props.storageGiB ?? 10;
+    this.initialStorageGiB = props.initialStorageGiB ?? this.storageGiB;
     this.url = `http://${this.workloadName}.${this.namespace.name}.svc:${this.port}`;
     const resources = props.resources ?? DEFAULT_RESOURCES;
 
     validateDns1123Label('ChromaDb name', this.workloadName);
     validateImageReference('ChromaDb image', props.image);
     validateInteger('ChromaDb storageGiB', this.storageGiB, 1);
+    validateInteger('ChromaDb initialStorageGiB', this.initialStorageGiB, 1);
+    validateStorageChange(
+      this.workloadName,
+      this.storageGiB,
+      this.initialStorageGiB,
+      props.storageClassName,
+      props.storageClassAllowsExpansion ?? false,
+    );
     validateWorkloadResources('ChromaDb', resources);
     for (const p of this.ports) validateWorkloadPort('ChromaDb', p);
 
@@ -111,6 +194,20 @@ export class ChromaDb extends Construct implements IMeshWorkload {
       ports: [{ name: ChromaDb.PORT_NAME, port: this.port, targetPort: this.port }],
     });
     for (const [k, v] of Object.entries(this.selectorLabels)) this.service.selectLabel(k, v);
+
+    const storageClass =
+      props.storageClassName === undefined ? {} : { storageClassName: props.storageClassName };
+    this.dataClaim = new kplus.PersistentVolumeClaim(this, 'DataClaim', {
+      metadata: {
+        name: `${DATA_CLAIM_TEMPLATE}-${this.workloadName}-0`,
+        namespace: this.namespace.name,
+        // The labels the StatefulSet controller gives the claims it creates.
+        labels: { ...commonLabels(this.workloadName) },
+      },
+      storage: Size.gibibytes(this.storageGiB),
+      accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
+      ...storageClass,
+    });
 
     const tmp = kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(256) });
     const heartbeat = (period: number) =>
@@ -131,14 +228,13 @@ export class ChromaDb extends Construct implements IMeshWorkload {
       select: false,
       replicas: 1,
       securityContext: restrictedPodSecurityContext(),
+      // Immutable once created: keeps the first size (see the class comment).
       volumeClaimTemplates: [
         {
-          name: 'data',
-          storage: Size.gibibytes(this.storageGiB),
+          name: DATA_CLAIM_TEMPLATE,
+          storage: Size.gibibytes(this.initialStorageGiB),
           accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
-          ...(props.storageClassName === undefined
-            ? {}
-            : { storageClassName: props.storageClassName }),
+          ...storageClass,
         },
       ],
       containers: [
@@ -168,22 +264,116 @@ export class ChromaDb extends Construct implements IMeshWorkload {
     const data = kplus.Volume.fromPersistentVolumeClaim(
       this,
       'Data',
-      kplus.PersistentVolumeClaim.fromClaimName(this, 'DataClaim', 'data'),
-      { name: 'data' },
+      kplus.PersistentVolumeClaim.fromClaimName(this, 'DataClaimTemplate', DATA_CLAIM_TEMPLATE),
+      { name: DATA_CLAIM_TEMPLATE },
     );
     this.statefulSet.containers[0]?.mount(DATA_PATH, data);
     addPodSeccompProfile(this.statefulSet);
+    // The only writer: evicting it stops search and pauses ingestion, so a drain waits until
+    // an operator moves it deliberately (unhealthy pods may still go).
+    addPodDisruptionBudget(this, 'DisruptionBudget', {
+      namespaceName: this.namespace.name,
+      name: this.workloadName,
+      selectorLabels: this.selectorLabels,
+      maxUnavailable: 'none',
+    });
   }
 
-  /** Lets the grantee use Chroma's API: any of GET, POST, PUT, DELETE under `/api/v2/`. */
-  public grantReadWrite(grantee: IMeshIdentity): HttpGrant {
-    return new HttpGrant(this, `ReadWrite-${grantee.namespaceName}-${grantee.serviceAccountName}`, {
+  /**
+   * Lets the grantee index into Chroma as the consumer does, and nothing more: create or open
+   * collections, read the server's batch limit, and get, upsert and delete records of a
+   * collection. No collection, database or tenant deletion, no reset.
+   *
+   * The paths are those the `chromadb` client sends for `getOrCreateCollection`,
+   * `getMaxBatchSize`, `collection.get/upsert/delete` (see `app/consumer/src/indexing`);
+   * record operations address the collection by its id, which Chroma assigns at creation, so
+   * they match one path segment (`{*}`) inside the tenant's database.
+   */
+  public grantIndexWrite(grantee: IMeshIdentity, options: ChromaGrantOptions = {}): HttpGrant {
+    const base = chromaDatabasePath(options);
+    return this.chromaGrant(grantee, 'index', [
+      { methods: ['GET'], paths: ['/api/v2/pre-flight-checks'] },
+      { methods: ['POST'], paths: [`${base}/collections`] },
+      {
+        methods: ['POST'],
+        paths: (['get', 'upsert', 'delete'] as const).map((op) => `${base}/collections/{*}/${op}`),
+      },
+    ]);
+  }
+
+  /**
+   * Lets the grantee read one collection: look it up by name (`GET .../collections/<name>`),
+   * then `query` and `get` its records. No writes, no deletes, no collection admin.
+   *
+   * Chroma addresses records by collection id, not name, so `query`/`get` match any collection
+   * id in the tenant's database (Istio has no way to tie the id to the name).
+   */
+  public grantQuery(grantee: IMeshIdentity, options: ChromaQueryGrantOptions = {}): HttpGrant {
+    const base = chromaDatabasePath(options);
+    const collection = options.collection ?? DEFAULT_COLLECTION;
+    validateChromaName('collection', collection);
+    const operations = options.operations ?? CHROMA_READ_OPERATIONS;
+    for (const op of operations) {
+      if (!CHROMA_READ_OPERATIONS.includes(op)) {
+        throw new Error(
+          `ChromaDb: query grant for ${grantee.principal} asks for '${op}'; a query grant is read-only (${CHROMA_READ_OPERATIONS.join(', ')}). Writes go through Kafka: onboard the service as a producer`,
+        );
+      }
+    }
+    return this.chromaGrant(grantee, 'query', [
+      { methods: ['GET'], paths: [`${base}/collections/${collection}`] },
+      { methods: ['POST'], paths: operations.map((op) => `${base}/collections/{*}/${op}`) },
+    ]);
+  }
+
+  private chromaGrant(
+    grantee: IMeshIdentity,
+    name: string,
+    rules: readonly { methods: readonly string[]; paths: readonly string[] }[],
+  ): HttpGrant {
+    const id = `${name === 'index' ? 'Index' : 'Query'}-${grantee.namespaceName}-${grantee.serviceAccountName}`;
+    return new HttpGrant(this, id, {
       target: this,
       grantee,
-      name: 'readwrite',
+      name,
       portName: ChromaDb.PORT_NAME,
-      methods: ['GET', 'POST', 'PUT', 'DELETE'],
-      paths: ['/api/v2/*'],
+      operations: rules,
     });
+  }
+}
+
+/**
+ * Refuses a size change the API server would refuse, before anything is applied.
+ * @throws Error naming the sizes and what to do instead
+ */
+function validateStorageChange(
+  name: string,
+  storageGiB: number,
+  initialStorageGiB: number,
+  storageClassName: string | undefined,
+  storageClassAllowsExpansion: boolean,
+): void {
+  const claim = `${DATA_CLAIM_TEMPLATE}-${name}-0`;
+  const moveData =
+    `move the data to a new volume: back up the collections, delete the StatefulSet ${name} ` +
+    `and the PersistentVolumeClaim ${claim}, deploy with initialStorageGiB and storageGiB both ` +
+    `set to the new size, and restore`;
+  if (storageGiB < initialStorageGiB) {
+    throw new Error(
+      `ChromaDb storageGiB (${storageGiB}) is smaller than initialStorageGiB ` +
+        `(${initialStorageGiB}): a PersistentVolumeClaim cannot shrink. Keep storageGiB at ` +
+        `${initialStorageGiB} or more, or ${moveData}`,
+    );
+  }
+  if (storageGiB > initialStorageGiB && !storageClassAllowsExpansion) {
+    const storageClass =
+      storageClassName === undefined ? "the cluster's default storage class" : storageClassName;
+    throw new Error(
+      `ChromaDb storageGiB (${storageGiB}) is larger than initialStorageGiB ` +
+        `(${initialStorageGiB}), which grows the claim ${claim} in place, but the storage ` +
+        `class (${storageClass}) is not declared expandable. If its StorageClass has ` +
+        'allowVolumeExpansion: true, set storageClassAllowsExpansion: true; otherwise keep ' +
+        `storageGiB at ${initialStorageGiB}, or ${moveData}`,
+    );
   }
 }

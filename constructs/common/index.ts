@@ -1,3 +1,4 @@
+export * from './disruption.js';
 export * from './env-variables.js';
 export * from './labels.js';
 export * from './pod-security.js';

@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
+import { addPodDisruptionBudget, addTopologySpread } from '../common/disruption.js';
 import { envVariables } from '../common/env-variables.js';
 import { commonLabels, selectorLabels } from '../common/labels.js';
 import {
@@ -203,13 +204,23 @@ export class IngestionConsumer extends Construct implements IMeshWorkload, IKafk
             { path: CLUSTER_CA_DIR, volume: clusterCa, readOnly: true },
             { path: '/tmp', volume: tmp },
           ],
-          readiness: kplus.Probe.fromHttpGet('/health', {
+          // Startup: the server listens once Chroma answered and the tokenizer loaded, which
+          // can take a while on a cold node; liveness only counts after that.
+          startup: kplus.Probe.fromHttpGet('/livez', {
+            port: this.metricsPort,
+            periodSeconds: Duration.seconds(5),
+            failureThreshold: 36,
+          }),
+          // Readiness follows group membership; liveness does not (nor Chroma): a rebalance
+          // or a Chroma outage takes the pod out of readiness, never gets it restarted.
+          readiness: kplus.Probe.fromHttpGet('/readyz', {
             port: this.metricsPort,
             periodSeconds: Duration.seconds(5),
           }),
-          liveness: kplus.Probe.fromHttpGet('/health', {
+          liveness: kplus.Probe.fromHttpGet('/livez', {
             port: this.metricsPort,
             periodSeconds: Duration.seconds(10),
+            failureThreshold: 3,
           }),
         },
       ],
@@ -218,6 +229,14 @@ export class IngestionConsumer extends Construct implements IMeshWorkload, IKafk
     });
     this.deployment.select(kplus.LabelSelector.of({ labels: { ...this.selectorLabels } }));
     addPodSeccompProfile(this.deployment);
+    addTopologySpread(this.deployment, this.selectorLabels);
+    // One consumer at a time: each leaving pod costs the group a rebalance.
+    addPodDisruptionBudget(this, 'DisruptionBudget', {
+      namespaceName: this.namespace.name,
+      name: this.workloadName,
+      selectorLabels: this.selectorLabels,
+      maxUnavailable: 1,
+    });
 
     this.service = new kplus.Service(this, 'Service', {
       metadata: {
@@ -259,8 +278,7 @@ export class IngestionConsumer extends Construct implements IMeshWorkload, IKafk
       grantee,
       name: 'metrics',
       portName: IngestionConsumer.METRICS_PORT_NAME,
-      methods: ['GET'],
-      paths: ['/metrics'],
+      operations: [{ methods: ['GET'], paths: ['/metrics'] }],
     });
   }
 }

@@ -1,6 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
+import { addPodDisruptionBudget, addTopologySpread } from '../common/disruption.js';
 import { envVariables } from '../common/env-variables.js';
 import { commonLabels, selectorLabels } from '../common/labels.js';
 import {
@@ -24,6 +25,22 @@ import { HttpGrant } from '../grants/http-grant.js';
 import { type IMeshIdentity, MeshIdentity } from '../mesh/mesh-identity.js';
 import type { IMeshNamespace } from '../mesh/mesh-namespace.js';
 import type { IMeshWorkload } from '../mesh/mesh-workload.js';
+
+/** The embedding APIs the embedder serves: text-embeddings-inference and OpenAI. */
+export type EmbedderApi = 'tei' | 'openai';
+
+const EMBED_PATHS: Readonly<Record<EmbedderApi, string>> = {
+  tei: '/embed',
+  openai: '/v1/embeddings',
+};
+
+export interface EmbedderInvokeOptions {
+  /**
+   * The APIs the grantee calls.
+   * @default ['tei'] (`POST /embed`)
+   */
+  readonly apis?: readonly EmbedderApi[];
+}
 
 /** Where the embedder runs its model. */
 export type EmbedderAccelerator = 'cpu' | 'gpu';
@@ -62,6 +79,12 @@ export interface EmbedderServiceProps {
    * @default 70
    */
   readonly targetCpuUtilizationPercent?: number;
+  /**
+   * Scale on CPU with a HorizontalPodAutoscaler. Turn it off when something else owns the
+   * replica count (an `EmbedderQueueScaler`): on GPU nodes CPU says nothing about load.
+   * @default true
+   */
+  readonly cpuAutoscaling?: boolean;
   /**
    * The HTTP port.
    * @default 8080
@@ -109,6 +132,8 @@ export class EmbedderService extends Construct implements IMeshWorkload {
   public readonly url: string;
   public readonly deployment: kplus.Deployment;
   public readonly service: kplus.Service;
+  /** The CPU autoscaler; undefined with `cpuAutoscaling: false`. */
+  public readonly autoscaler: kplus.HorizontalPodAutoscaler | undefined;
 
   public constructor(scope: Construct, id: string, props: EmbedderServiceProps) {
     super(scope, id);
@@ -194,6 +219,13 @@ export class EmbedderService extends Construct implements IMeshWorkload {
     this.deployment.select(kplus.LabelSelector.of({ labels: { ...this.selectorLabels } }));
     addPodSeccompProfile(this.deployment);
     if (this.accelerator === 'gpu') this.scheduleOnGpu(props.gpuNodeSelector);
+    addTopologySpread(this.deployment, this.selectorLabels);
+    addPodDisruptionBudget(this, 'DisruptionBudget', {
+      namespaceName: this.namespace.name,
+      name: this.workloadName,
+      selectorLabels: this.selectorLabels,
+      maxUnavailable: 1,
+    });
 
     this.service = new kplus.Service(this, 'Service', {
       metadata: {
@@ -205,24 +237,34 @@ export class EmbedderService extends Construct implements IMeshWorkload {
     });
     for (const [k, v] of Object.entries(this.selectorLabels)) this.service.selectLabel(k, v);
 
-    new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
-      metadata: { name: this.workloadName, namespace: this.namespace.name },
-      target: this.deployment,
-      minReplicas: this.minReplicas,
-      maxReplicas: this.maxReplicas,
-      metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(targetCpu))],
-    });
+    this.autoscaler =
+      props.cpuAutoscaling === false
+        ? undefined
+        : new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
+            metadata: { name: this.workloadName, namespace: this.namespace.name },
+            target: this.deployment,
+            minReplicas: this.minReplicas,
+            maxReplicas: this.maxReplicas,
+            metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(targetCpu))],
+          });
   }
 
-  /** Lets the grantee call the embedding API: `POST /embed` and `POST /v1/embeddings`, nothing else. */
-  public grantInvoke(grantee: IMeshIdentity): HttpGrant {
+  /**
+   * Lets the grantee call the embedding API, and nothing else: `POST /embed` (the
+   * text-embeddings-inference API, what the consumer uses), plus `POST /v1/embeddings` when
+   * asked for the OpenAI API.
+   */
+  public grantInvoke(grantee: IMeshIdentity, options: EmbedderInvokeOptions = {}): HttpGrant {
+    const apis = options.apis ?? ['tei'];
+    if (apis.length === 0) {
+      throw new Error(`EmbedderService: invoke grant for ${grantee.principal} names no API`);
+    }
     return new HttpGrant(this, `Invoke-${grantee.namespaceName}-${grantee.serviceAccountName}`, {
       target: this,
       grantee,
       name: 'invoke',
       portName: EmbedderService.PORT_NAME,
-      methods: ['POST'],
-      paths: ['/embed', '/v1/embeddings'],
+      operations: [{ methods: ['POST'], paths: [...new Set(apis)].map((api) => EMBED_PATHS[api]) }],
     });
   }
 
@@ -233,8 +275,7 @@ export class EmbedderService extends Construct implements IMeshWorkload {
       grantee,
       name: 'metrics',
       portName: EmbedderService.PORT_NAME,
-      methods: ['GET'],
-      paths: ['/metrics'],
+      operations: [{ methods: ['GET'], paths: ['/metrics'] }],
     });
   }
 

@@ -11,6 +11,12 @@ export interface WorkloadRef {
   readonly workload: string;
 }
 
+/** HTTP methods (upper case) allowed on paths (Istio syntax: exact, `prefix*`, `*suffix`, `{*}`). */
+export interface HttpOperation {
+  readonly methods: readonly string[];
+  readonly paths: readonly string[];
+}
+
 /** One declared access, as data. */
 export type GrantRecord =
   | {
@@ -18,8 +24,8 @@ export type GrantRecord =
       /** Mesh principal of the grantee: `cluster.local/ns/<ns>/sa/<sa>`. */
       readonly grantee: string;
       readonly target: WorkloadRef & { readonly port: number };
-      readonly methods: readonly string[];
-      readonly paths: readonly string[];
+      /** Each operation allows its methods on its paths. */
+      readonly operations: readonly HttpOperation[];
     }
   | {
       readonly kind: 'tcp';
@@ -36,4 +42,6 @@ export type GrantRecord =
       readonly topic: string;
       readonly operations: readonly string[];
       readonly group?: string;
+      /** Operations on the group. @default ['Read'] when a group is set */
+      readonly groupOperations?: readonly string[];
     };

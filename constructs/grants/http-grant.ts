@@ -3,7 +3,7 @@ import { validateDns1123Label } from '../common/validate.js';
 import type { IMeshIdentity } from '../mesh/mesh-identity.js';
 import { findWorkloadPort, type IMeshWorkload } from '../mesh/mesh-workload.js';
 import { Grant } from './grant.js';
-import type { GrantRecord } from './grant-record.js';
+import type { GrantRecord, HttpOperation } from './grant-record.js';
 import { allowMeshPort } from './mesh-port-access.js';
 
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -15,10 +15,11 @@ export interface HttpGrantProps {
   readonly name: string;
   /** The target's port name; its protocol must be `http` (or `grpc`). */
   readonly portName: string;
-  /** Allowed HTTP methods, upper case. */
-  readonly methods: readonly string[];
-  /** Allowed paths (Istio syntax: exact, `prefix*` or `*suffix`). */
-  readonly paths: readonly string[];
+  /**
+   * What the grantee may do: each operation allows its methods on its paths (one Istio
+   * `to.operation` each, so a method of one never applies to a path of another).
+   */
+  readonly operations: readonly HttpOperation[];
 }
 
 /**
@@ -43,23 +44,30 @@ export class HttpGrant extends Grant {
         `${target.workloadName}: HTTP grant '${props.name}' needs a meshed target, but namespace '${target.namespace.name}' has no sidecar injection`,
       );
     }
-    if (props.methods.length === 0 || props.paths.length === 0) {
+    if (props.operations.length === 0) {
       throw new Error(
-        `${target.workloadName}: HTTP grant '${props.name}' needs at least one method and one path`,
+        `${target.workloadName}: HTTP grant '${props.name}' needs at least one operation`,
       );
     }
-    for (const method of props.methods) {
-      if (!HTTP_METHODS.has(method)) {
+    for (const operation of props.operations) {
+      if (operation.methods.length === 0 || operation.paths.length === 0) {
         throw new Error(
-          `${target.workloadName}: HTTP grant '${props.name}' has unknown method '${method}'`,
+          `${target.workloadName}: HTTP grant '${props.name}' needs at least one method and one path per operation`,
         );
       }
-    }
-    for (const path of props.paths) {
-      if (!path.startsWith('/') && !path.startsWith('*')) {
-        throw new Error(
-          `${target.workloadName}: HTTP grant '${props.name}' path '${path}' must start with '/'`,
-        );
+      for (const method of operation.methods) {
+        if (!HTTP_METHODS.has(method)) {
+          throw new Error(
+            `${target.workloadName}: HTTP grant '${props.name}' has unknown method '${method}'`,
+          );
+        }
+      }
+      for (const path of operation.paths) {
+        if (!path.startsWith('/') && !path.startsWith('*')) {
+          throw new Error(
+            `${target.workloadName}: HTTP grant '${props.name}' path '${path}' must start with '/'`,
+          );
+        }
       }
     }
 
@@ -68,15 +76,14 @@ export class HttpGrant extends Grant {
       grantee,
       name: props.name,
       port,
-      operation: { methods: props.methods, paths: props.paths },
+      operations: props.operations,
     });
 
     this.record = {
       kind: 'http',
       grantee: grantee.principal,
       target: { namespace: target.namespace.name, workload: target.workloadName, port: port.port },
-      methods: [...props.methods],
-      paths: [...props.paths],
+      operations: props.operations.map((o) => ({ methods: [...o.methods], paths: [...o.paths] })),
     };
   }
 }

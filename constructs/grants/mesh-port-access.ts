@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { WorkloadPort } from '../common/workload-port.js';
 import type { IMeshIdentity } from '../mesh/mesh-identity.js';
 import type { IMeshWorkload } from '../mesh/mesh-workload.js';
+import type { HttpOperation } from './grant-record.js';
 import { allowNetworkAccess } from './network-access.js';
 
 export interface MeshPortAccessOptions {
@@ -12,11 +13,11 @@ export interface MeshPortAccessOptions {
   readonly name: string;
   readonly port: WorkloadPort;
   /**
-   * The Istio `to.operation` beyond the port: methods and paths for HTTP, nothing for TCP
+   * The Istio `to.operation`s beyond the port: methods and paths for HTTP, nothing for TCP
    * (HTTP fields would make a TCP rule never match).
    * @default - ports only
    */
-  readonly operation?: { readonly methods: readonly string[]; readonly paths: readonly string[] };
+  readonly operations?: readonly HttpOperation[];
 }
 
 /**
@@ -25,7 +26,8 @@ export interface MeshPortAccessOptions {
  * connection through. The grant checks its own props before calling this.
  */
 export function allowMeshPort(grant: Construct, options: MeshPortAccessOptions): void {
-  const { target, grantee, port, operation } = options;
+  const { target, grantee, port, operations } = options;
+  const ports = [String(port.port)];
   new ApiObject(grant, 'Resource', {
     apiVersion: 'security.istio.io/v1',
     kind: 'AuthorizationPolicy',
@@ -39,16 +41,12 @@ export function allowMeshPort(grant: Construct, options: MeshPortAccessOptions):
       rules: [
         {
           from: [{ source: { principals: [grantee.principal] } }],
-          to: [
-            {
-              operation: {
-                ports: [String(port.port)],
-                ...(operation
-                  ? { methods: [...operation.methods], paths: [...operation.paths] }
-                  : {}),
-              },
-            },
-          ],
+          to:
+            operations === undefined
+              ? [{ operation: { ports } }]
+              : operations.map((o) => ({
+                  operation: { ports, methods: [...o.methods], paths: [...o.paths] },
+                })),
         },
       ],
     },

@@ -28,6 +28,14 @@ export interface KafkaClientUserProps {
    * @default - the identity's ServiceAccount name
    */
   readonly name?: string;
+  /**
+   * The workload runs outside the User Operator's namespace (a producer another team deploys):
+   * the KafkaUser and its Secret stay in the user namespace and the deploying layer copies
+   * the Secret to the workload's namespace, as it does the cluster CA. The `mesh-principal`
+   * annotation names who gets the copy.
+   * @default false - the workload runs in the user namespace and mounts the Secret itself
+   */
+  readonly secretCopiedToWorkload?: boolean;
 }
 
 /**
@@ -55,9 +63,12 @@ export class KafkaClientUser extends Construct {
     this.secretName = this.name;
     this.cluster = props.cluster;
     this.identity = props.identity;
-    if (props.identity.namespaceName !== this.namespaceName) {
+    if (
+      props.identity.namespaceName !== this.namespaceName &&
+      props.secretCopiedToWorkload !== true
+    ) {
       throw new Error(
-        `KafkaUser '${this.name}': the workload runs in '${props.identity.namespaceName}' but the User Operator writes Secrets to '${this.namespaceName}', so the pod could not mount its certificate`,
+        `KafkaUser '${this.name}': the workload runs in '${props.identity.namespaceName}' but the User Operator writes Secrets to '${this.namespaceName}', so the pod could not mount its certificate (set secretCopiedToWorkload when the deploying layer copies it)`,
       );
     }
 

@@ -1,13 +1,19 @@
 import { ApiObject, Lazy } from 'cdk8s';
-import type * as kplus from 'cdk8s-plus-33';
+import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import { NAMESPACE_NAME_LABEL } from '../common/labels.js';
 import { validateDns1123Label, validateInteger } from '../common/validate.js';
-import type { WorkloadResources } from '../common/workload-resources.js';
+import {
+  toQuantities,
+  validateWorkloadResources,
+  type WorkloadResources,
+} from '../common/workload-resources.js';
 import { allowNetworkAccess } from '../grants/network-access.js';
 import type { IMeshIdentity } from '../mesh/mesh-identity.js';
 import type { IMeshNamespace } from '../mesh/mesh-namespace.js';
+import { KafkaMetricsGrant } from './kafka-metrics-grant.js';
 import { KafkaNodePool, outOfMesh } from './kafka-node-pool.js';
+import { type KubernetesApiEndpoint, StrimziEgress } from './strimzi-egress.js';
 
 /** The Kafka versions Strimzi 1.2 runs; meshrag targets 4.3.x. */
 const SUPPORTED_KAFKA_VERSION = /^4\.3\.[0-9]+$/;
@@ -18,7 +24,7 @@ export interface KafkaPoolOptions {
   readonly storageGiB: number;
   /** @default - the cluster's default storage class */
   readonly storageClass?: string;
-  /** @default - Strimzi's defaults */
+  /** @default - 250m/1 GiB for controllers, 500m/2 GiB for brokers (requests = memory limits) */
   readonly resources?: WorkloadResources;
 }
 
@@ -52,7 +58,58 @@ export interface KafkaClusterProps {
    * @default - replication factor - 1, at least 1
    */
   readonly minInsyncReplicas?: number;
+  /**
+   * Where the API server answers, for the egress the Entity Operator needs when the broker
+   * namespace denies egress.
+   * @default - any address on 443 and 6443
+   */
+  readonly kubernetesApi?: KubernetesApiEndpoint;
+  /**
+   * Rack awareness: the node label whose value is a broker's rack, so Kafka puts a partition's
+   * replicas in different zones. Set it on stacks whose nodes span zones.
+   * @see https://strimzi.io/docs/operators/latest/deploying#type-Rack-reference
+   * @default - no rack awareness
+   */
+  readonly rackTopologyKey?: string;
+  /**
+   * Resources of each Entity Operator container (Topic Operator and User Operator).
+   * @default - 100m/256 MiB requested, 512 MiB limit
+   */
+  readonly entityOperatorResources?: WorkloadResources;
+  /**
+   * Run Strimzi's Kafka Exporter (consumer group lag and offsets as Prometheus metrics, on
+   * 9404); only granted scrapers reach it.
+   * @default true
+   */
+  readonly kafkaExporter?: boolean;
+  /**
+   * Expose broker and controller JMX metrics with the Prometheus JMX exporter
+   * (`metricsConfig`, rules in a ConfigMap). Off by default: Strimzi's generated NetworkPolicy
+   * opens the metrics port (9404) of every Kafka node to every pod in the cluster, which no
+   * grant can narrow (policies only add), so an unknown pod could read broker metrics.
+   * @default false
+   */
+  readonly brokerMetrics?: boolean;
 }
+
+/** Strimzi's metrics port on its pods. */
+export const STRIMZI_METRICS_PORT = 9404;
+
+const DEFAULT_CONTROLLER_RESOURCES: WorkloadResources = {
+  cpuRequestMillis: 250,
+  memoryRequestMiB: 1024,
+  memoryLimitMiB: 1024,
+};
+const DEFAULT_BROKER_RESOURCES: WorkloadResources = {
+  cpuRequestMillis: 500,
+  memoryRequestMiB: 2048,
+  memoryLimitMiB: 2048,
+};
+const DEFAULT_OPERATOR_RESOURCES: WorkloadResources = {
+  cpuRequestMillis: 100,
+  memoryRequestMiB: 256,
+  memoryLimitMiB: 512,
+};
 
 /**
  * A Strimzi `Kafka` cluster in KRaft mode with separate controller and broker node pools.
@@ -82,6 +139,11 @@ export class KafkaCluster extends Construct {
   public readonly clusterCaSecretName: string;
   /** Labels Strimzi puts on broker pods. */
   public readonly brokerPodLabels: Readonly<Record<string, string>>;
+  /** The node label brokers take their rack from, when rack awareness is on. */
+  public readonly rackTopologyKey: string | undefined;
+  /** Labels of the Kafka Exporter's pods, when it runs. */
+  public readonly kafkaExporterPodLabels: Readonly<Record<string, string>> | undefined;
+  public readonly brokerMetrics: boolean;
   public readonly controllerPool: KafkaNodePool;
   public readonly brokerPool: KafkaNodePool;
 
@@ -101,6 +163,14 @@ export class KafkaCluster extends Construct {
     this.bootstrapServers = `${this.name}-kafka-bootstrap.${this.namespaceName}.svc:${KafkaCluster.TLS_PORT}`;
     this.clusterCaSecretName = `${this.name}-cluster-ca-cert`;
     this.brokerPodLabels = { 'strimzi.io/cluster': this.name, 'strimzi.io/broker-role': 'true' };
+    this.rackTopologyKey = props.rackTopologyKey;
+    this.kafkaExporterPodLabels =
+      (props.kafkaExporter ?? true)
+        ? { 'strimzi.io/name': `${this.name}-kafka-exporter` }
+        : undefined;
+    this.brokerMetrics = props.brokerMetrics ?? false;
+    const operatorResources = props.entityOperatorResources ?? DEFAULT_OPERATOR_RESOURCES;
+    validateWorkloadResources(`Kafka '${this.name}' entity operator`, operatorResources);
 
     validateDns1123Label('Kafka cluster name', this.name);
     if (props.namespace.sidecarInjection) {
@@ -133,6 +203,7 @@ export class KafkaCluster extends Construct {
       name: 'controller',
       role: 'controller',
       ...props.controllers,
+      resources: props.controllers.resources ?? DEFAULT_CONTROLLER_RESOURCES,
     });
     this.brokerPool = new KafkaNodePool(this, 'Brokers', {
       clusterName: this.name,
@@ -140,7 +211,19 @@ export class KafkaCluster extends Construct {
       name: 'broker',
       role: 'broker',
       ...props.brokers,
+      resources: props.brokers.resources ?? DEFAULT_BROKER_RESOURCES,
     });
+
+    if (props.namespace.defaultDenyEgress) {
+      new StrimziEgress(this, 'Egress', {
+        namespaceName: this.namespaceName,
+        clusterName: this.name,
+        // Strimzi's init container reads the node's zone label from the API server.
+        kafkaNodesUseApi: this.rackTopologyKey !== undefined,
+        kafkaExporter: this.kafkaExporterPodLabels !== undefined,
+        ...(props.kubernetesApi === undefined ? {} : { kubernetesApi: props.kubernetesApi }),
+      });
+    }
 
     const rf = this.defaultReplicationFactor;
     new ApiObject(this, 'Resource', {
@@ -161,6 +244,9 @@ export class KafkaCluster extends Construct {
             },
           ],
           authorization: { type: 'simple' },
+          ...(this.rackTopologyKey === undefined
+            ? {}
+            : { rack: { topologyKey: this.rackTopologyKey } }),
           config: {
             'auto.create.topics.enable': false,
             'default.replication.factor': rf,
@@ -170,14 +256,66 @@ export class KafkaCluster extends Construct {
             'transaction.state.log.min.isr': this.minInsyncReplicas,
           },
           template: { pod: { metadata: outOfMesh() } },
+          ...(this.brokerMetrics
+            ? {
+                metricsConfig: {
+                  type: 'jmxPrometheusExporter',
+                  valueFrom: {
+                    configMapKeyRef: { name: this.jmxMetricsConfigMap(), key: JMX_CONFIG_KEY },
+                  },
+                },
+              }
+            : {}),
         },
+        ...(this.kafkaExporterPodLabels === undefined
+          ? {}
+          : {
+              kafkaExporter: {
+                topicRegex: '.*',
+                groupRegex: '.*',
+                resources: toQuantities(operatorResources),
+                template: { pod: { metadata: outOfMesh() } },
+              },
+            }),
         entityOperator: {
-          topicOperator: {},
-          userOperator: { watchedNamespace: this.userNamespaceName },
+          topicOperator: { resources: toQuantities(operatorResources) },
+          userOperator: {
+            watchedNamespace: this.userNamespaceName,
+            resources: toQuantities(operatorResources),
+          },
           template: { pod: { metadata: outOfMesh() } },
         },
       },
     });
+  }
+
+  /**
+   * Lets the grantee scrape the Kafka Exporter's metrics (consumer group lag).
+   * @returns undefined when the cluster runs no Kafka Exporter
+   */
+  public grantMetricsScrape(grantee: IMeshIdentity): KafkaMetricsGrant | undefined {
+    if (this.kafkaExporterPodLabels === undefined) return undefined;
+    return new KafkaMetricsGrant(
+      this,
+      `Metrics-${grantee.namespaceName}-${grantee.serviceAccountName}`,
+      {
+        namespaceName: this.namespaceName,
+        workloadName: `${this.name}-kafka-exporter`,
+        podLabels: this.kafkaExporterPodLabels,
+        port: STRIMZI_METRICS_PORT,
+        grantee,
+      },
+    );
+  }
+
+  /** The JMX exporter rules, in a ConfigMap next to the brokers. */
+  private jmxMetricsConfigMap(): string {
+    const name = `${this.name}-kafka-jmx-metrics`;
+    new kplus.k8s.KubeConfigMap(this, 'JmxMetrics', {
+      metadata: { name, namespace: this.namespaceName },
+      data: { [JMX_CONFIG_KEY]: JMX_EXPORTER_RULES },
+    });
+    return name;
   }
 
   /**
@@ -228,3 +366,32 @@ export function validateMinInsyncReplicas(
     );
   }
 }
+
+const JMX_CONFIG_KEY = 'metrics-config.yml';
+
+/**
+ * Prometheus JMX exporter rules for Kafka's MBeans, in the shape of Strimzi's example
+ * (`packaging/examples/metrics/kafka-metrics.yaml`): per-topic/partition gauges first, then
+ * rates as counters, then every other gauge.
+ */
+const JMX_EXPORTER_RULES = `lowercaseOutputName: true
+rules:
+  - pattern: kafka.server<type=(.+), name=(.+), clientId=(.+), topic=(.+), partition=(.*)><>Value
+    name: kafka_server_$1_$2
+    type: GAUGE
+    labels:
+      clientId: "$3"
+      topic: "$4"
+      partition: "$5"
+  - pattern: kafka.server<type=(.+), name=(.+)PerSec, topic=(.+)><>Count
+    name: kafka_server_$1_$2_total
+    type: COUNTER
+    labels:
+      topic: "$3"
+  - pattern: kafka.(\\w+)<type=(.+), name=(.+)PerSec\\w*><>Count
+    name: kafka_$1_$2_$3_total
+    type: COUNTER
+  - pattern: kafka.(\\w+)<type=(.+), name=(.+)><>Value
+    name: kafka_$1_$2_$3
+    type: GAUGE
+`;

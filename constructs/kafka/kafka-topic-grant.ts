@@ -12,6 +12,11 @@ export interface KafkaTopicGrantProps {
   readonly operations: readonly string[];
   /** Consumer group the grantee may join (`Read` on the group). */
   readonly group?: string;
+  /**
+   * Operations on the group.
+   * @default ['Read'] (join it and commit offsets)
+   */
+  readonly groupOperations?: readonly string[];
 }
 
 /**
@@ -36,7 +41,7 @@ export class KafkaTopicGrant extends Grant {
     if (props.group !== undefined) {
       user.addAcl({
         resource: { type: 'group', name: props.group, patternType: 'literal' },
-        operations: ['Read'],
+        operations: [...(props.groupOperations ?? ['Read'])],
       });
     }
     props.cluster.allowClient(props.grantee);
@@ -49,6 +54,9 @@ export class KafkaTopicGrant extends Grant {
       topic: props.topicName,
       operations: [...props.operations],
       ...(props.group === undefined ? {} : { group: props.group }),
+      ...(props.groupOperations === undefined
+        ? {}
+        : { groupOperations: [...props.groupOperations] }),
     };
   }
 }

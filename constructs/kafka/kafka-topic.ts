@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { validateDns1123Subdomain } from '../common/validate.js';
+import { RecordSizeBudget } from '../../app/common/record-size-budget.js';
+import { validateDns1123Subdomain, validateInteger } from '../common/validate.js';
 import type { IKafkaClient } from './kafka-client-user.js';
 import type { KafkaCluster } from './kafka-cluster.js';
 import { KafkaTopicGrant } from './kafka-topic-grant.js';
@@ -10,6 +11,13 @@ export interface KafkaTopicProps extends KafkaTopicSettings {
   readonly cluster: KafkaCluster;
   /** The Kafka topic name; also the KafkaTopic resource name, so it must be a DNS-1123 subdomain. */
   readonly topicName: string;
+  /**
+   * `max.message.bytes`: the largest record batch the topic accepts. Not a stack setting: the
+   * services' limits are built for `RecordSizeBudget`, and a topic that disagrees refuses
+   * documents the envelope allows.
+   * @default RecordSizeBudget.maxMessageBytes
+   */
+  readonly maxMessageBytes?: number;
 }
 
 export interface GrantConsumeOptions {
@@ -28,6 +36,7 @@ export class KafkaTopic extends Construct {
   public readonly replicas: number;
   public readonly retentionMs: number;
   public readonly minInsyncReplicas: number;
+  public readonly maxMessageBytes: number;
   public readonly cluster: KafkaCluster;
 
   public constructor(scope: Construct, id: string, props: KafkaTopicProps) {
@@ -39,6 +48,8 @@ export class KafkaTopic extends Construct {
     this.replicas = props.replicas;
     this.retentionMs = props.retentionMs;
     this.minInsyncReplicas = props.minInsyncReplicas;
+    this.maxMessageBytes = props.maxMessageBytes ?? RecordSizeBudget.maxMessageBytes;
+    validateInteger(`topic ${props.topicName} max.message.bytes`, this.maxMessageBytes, 1);
     this.cluster = props.cluster;
 
     new ApiObject(this, 'Resource', {
@@ -55,6 +66,7 @@ export class KafkaTopic extends Construct {
         config: {
           'retention.ms': this.retentionMs,
           'min.insync.replicas': this.minInsyncReplicas,
+          'max.message.bytes': this.maxMessageBytes,
         },
       },
     });
@@ -73,6 +85,21 @@ export class KafkaTopic extends Construct {
       grantee,
       operations: ['Describe', 'Read'],
       group: options.group,
+    });
+  }
+
+  /**
+   * Lets the grantee read a group's lag on the topic and nothing else: `Describe` on the topic
+   * (its end offsets) and on the group (its committed offsets). For autoscalers.
+   */
+  public grantDescribeLag(grantee: IKafkaClient, options: GrantConsumeOptions): KafkaTopicGrant {
+    return new KafkaTopicGrant(this, `DescribeLag-${grantee.kafkaUser.name}-${options.group}`, {
+      cluster: this.cluster,
+      topicName: this.topicName,
+      grantee,
+      operations: ['Describe'],
+      group: options.group,
+      groupOperations: ['Describe'],
     });
   }
 

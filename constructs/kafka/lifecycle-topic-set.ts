@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { lifecycleTopicSizeConfig } from '../../app/common/record-size-budget.js';
 import { LifecycleTopics } from '../../app/common/topics.js';
 import type { KafkaCluster } from './kafka-cluster.js';
 import { KafkaTopic } from './kafka-topic.js';
@@ -11,7 +12,8 @@ export interface LifecycleTopicSetProps {
 
 /**
  * The five lifecycle topics of a document, from the stack's topic plan. Names come only from
- * `app/common/topics.ts`, so the services and the cluster cannot disagree.
+ * `app/common/topics.ts` and size limits only from `app/common/record-size-budget.ts`, so the
+ * services and the cluster cannot disagree.
  */
 export class LifecycleTopicSet extends Construct {
   public readonly parsed: KafkaTopic;
@@ -27,6 +29,7 @@ export class LifecycleTopicSet extends Construct {
         cluster: props.cluster,
         topicName: LifecycleTopics[role],
         ...props.plan[role],
+        maxMessageBytes: lifecycleTopicSizeConfig(role)['max.message.bytes'],
       });
     this.parsed = topic('parsed');
     this.embedded = topic('embedded');

@@ -31,13 +31,21 @@ const KIND_ORDER = [
   'AuthorizationPolicy',
   'NetworkPolicy',
   'Service',
+  // Before the StatefulSet, which adopts the claim by name instead of creating its own.
+  'PersistentVolumeClaim',
   'StatefulSet',
   'Deployment',
   'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
   'Kafka',
   'KafkaNodePool',
   'KafkaTopic',
   'KafkaUser',
+  'ServiceMonitor',
+  'PodMonitor',
+  'PrometheusRule',
+  'ScaledObject',
+  'TriggerAuthentication',
 ];
 
 /** Orders objects by kind (apply order), then namespace, then name: a stable total order. */

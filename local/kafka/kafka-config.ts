@@ -5,6 +5,7 @@
  * @see https://kafka.apache.org/documentation/#kraft_config
  */
 import { randomBytes } from 'node:crypto';
+import { RecordSizeBudget } from '../../app/common/record-size-budget.js';
 
 export interface KafkaClusterLayout {
   /** Number of nodes, each a broker and a controller (a voter in the quorum). */
@@ -93,6 +94,10 @@ export function kafkaServerProperties(
     'group.initial.rebalance.delay.ms': 0,
     'log.retention.hours': 168,
     'log.segment.bytes': 64 * 1024 * 1024,
+    // The default for topics made without their own limit; the lifecycle topics carry theirs
+    // (ensureTopics), and replicas must fetch the biggest of them (the DLQ's).
+    'message.max.bytes': RecordSizeBudget.maxMessageBytes,
+    'replica.fetch.max.bytes': RecordSizeBudget.dlqMaxMessageBytes,
   };
   return `${Object.entries(properties)
     .map(([key, value]) => `${key}=${value}`)

@@ -13,7 +13,7 @@ export const meshAuthzNamedPrincipals: PolicyRule = {
   title: 'AuthorizationPolicies name principals',
   severity: 'mandatory',
   why: 'An ALLOW rule without `from`, with an empty `from`, with a source that names no principal (namespaces or IP blocks only) or with a `*` in a principal admits callers nobody granted; a rule with no fields at all admits everyone.',
-  fix: "Grant access by intent (grantInvoke, grantReadWrite, ...): each grant writes one rule whose source lists the grantee's exact principal cluster.local/ns/<ns>/sa/<sa>.",
+  fix: "Grant access by intent (grantInvoke, grantIndexWrite, ...): each grant writes one rule whose source lists the grantee's exact principal cluster.local/ns/<ns>/sa/<sa>.",
   scope: 'object',
   check(objects) {
     const findings: RuleFinding[] = [];

@@ -1,7 +1,8 @@
 /**
  * Validates rendered objects against the schemas a real cluster enforces: core kinds with
- * kubernetes-models, Strimzi and Istio kinds with ajv against the upstream CRDs kept in
- * `../shared/crds` (tests only; the product never reads them).
+ * kubernetes-models, Strimzi and Istio kinds with ajv against the CRDs of the charts vendored in
+ * `charts/`, Prometheus Operator and KEDA kinds against the CRDs vendored in `charts/crds/`
+ * (`CRD_FILES`: the same CRDs a deploy installs; tests only, the product never reads them).
  *
  * CRD schemas are "structural": they do not say `additionalProperties: false`, yet the API
  * server prunes (or, with strict field validation, rejects) unknown fields. A typo would pass a
@@ -19,14 +20,36 @@ import addFormatsModule from 'ajv-formats';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import {
+  ConfigMap,
+  Namespace,
+  PersistentVolumeClaim,
+  Service,
+  ServiceAccount,
+} from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const CRD_DIR = resolve(repoRoot, '../shared/crds');
+const yamlFilesIn = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => join(dir, f));
+
+/**
+ * Every CRD file meshrag's objects are validated against and a test API server installs:
+ * Strimzi's `crds/*.yaml`, Istio base's one file, and the Prometheus Operator and KEDA CRDs.
+ */
+export const CRD_FILES: readonly string[] = [
+  ...yamlFilesIn(resolve(repoRoot, 'charts/strimzi-kafka-operator/crds')),
+  resolve(repoRoot, 'charts/istio/base/files/crd-all.gen.yaml'),
+  ...yamlFilesIn(resolve(repoRoot, 'charts/crds/prometheus-operator-0.93.0')),
+  ...yamlFilesIn(resolve(repoRoot, 'charts/crds/keda-2.20.2')),
+];
 
 type Json = Record<string, unknown>;
 export interface ManifestObject {
@@ -38,13 +61,16 @@ export interface ManifestObject {
 
 // kubernetes-models classes validate on `.validate()`, throwing with every error.
 const CORE_MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  'v1/ConfigMap': ConfigMap,
   'v1/Namespace': Namespace,
   'v1/ServiceAccount': ServiceAccount,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim,
   'v1/Service': Service,
   'apps/v1/Deployment': Deployment,
   'apps/v1/StatefulSet': StatefulSet,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
 };
 
 /** Adds `additionalProperties: false` to every object schema that lists its properties. */
@@ -79,10 +105,7 @@ let crdFiles: { readonly path: string; readonly text: string }[] | undefined;
 function crdSchema(key: string): Json | null {
   const cached = crdSchemas.get(key);
   if (cached !== undefined) return cached;
-  crdFiles ??= readdirSync(CRD_DIR, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()
-    .map((f) => ({ path: f, text: readFileSync(join(CRD_DIR, f), 'utf8') }));
+  crdFiles ??= CRD_FILES.map((path) => ({ path, text: readFileSync(path, 'utf8') }));
   const kind = key.slice(key.lastIndexOf('/') + 1);
   const candidates = crdFiles
     .flatMap((f) => f.text.split(/^---$/m))
@@ -106,8 +129,20 @@ function crdSchema(key: string): Json | null {
 const compiled = new Map<string, ValidateFunction>();
 let ajv: Ajv | undefined;
 
+/**
+ * CRD patterns are Go (RE2) regular expressions; the Prometheus Operator's use a leading
+ * `(?i)` (after `^`) for case-insensitive enums, which JavaScript spells as the `i` flag.
+ */
+const goRegExp = Object.assign(
+  (pattern: string, flags: string): RegExp =>
+    pattern.includes('(?i)')
+      ? new RegExp(pattern.replaceAll('(?i)', ''), `${flags}i`)
+      : new RegExp(pattern, flags),
+  { code: 'new RegExp' },
+);
+
 function newAjv(): Ajv {
-  const instance = new Ajv({ strict: false, allErrors: true });
+  const instance = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp } });
   addFormats(instance);
   // OpenAPI's numeric formats, which JSON Schema does not define.
   const int = (bits: number) => (n: number) =>

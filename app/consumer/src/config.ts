@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Static, Type } from 'typebox';
 import { resolveEnvConfig, envName as sharedEnvName } from '../../common/env-config.js';
+import { RecordSizeBudget } from '../../common/record-size-budget.js';
 import { ConsumerConfigError } from './errors.js';
 
 export const ConsumerConfigSchema = Type.Object(
@@ -37,8 +38,24 @@ export const ConsumerConfigSchema = Type.Object(
     chunkTokens: Type.Integer({ minimum: 8, maximum: 254, default: 128 }),
     /** @default 16 */
     overlapTokens: Type.Integer({ minimum: 0, maximum: 127, default: 16 }),
-    /** @default 1048576 (1 MiB) */
-    maxContentBytes: Type.Integer({ minimum: 1, default: 1024 * 1024 }),
+    /**
+     * Most chunks one record may become; a record past it goes to the DLQ as `too-complex`
+     * (1 MiB of prose is ~2,300 chunks; `"a,"` repeated over 800 KB would be 7,000).
+     * @default 4096
+     */
+    maxRecordChunks: Type.Integer({ minimum: 1, default: 4096 }),
+    /** Wall-clock budget for chunking one record; past it, `too-complex`. @default 30000 */
+    chunkBudgetMs: Type.Integer({ minimum: 100, default: 30_000 }),
+    /**
+     * Largest document content in UTF-8 bytes; at most `RecordSizeBudget.maxContentBytes`,
+     * which the topics' `max.message.bytes` are sized for (a larger one could never arrive).
+     * @default 1048576 (1 MiB, the budget)
+     */
+    maxContentBytes: Type.Integer({
+      minimum: 1,
+      maximum: RecordSizeBudget.maxContentBytes,
+      default: RecordSizeBudget.maxContentBytes,
+    }),
     /** Chunks sent to the embedder per HTTP request. @default 32 (one embedder model run) */
     embedRequestChunks: Type.Integer({ minimum: 1, maximum: 1024, default: 32 }),
     /**

@@ -7,11 +7,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger, pino } from 'pino';
 import { createKafka } from '../../common/kafka.js';
 import { Chunker } from './chunking/chunker.js';
-import { brokerList, type ConsumerConfig, kafkaTls } from './config.js';
+import { brokerList, type ConsumerConfig, envName, kafkaTls } from './config.js';
 import { ConsumerMetrics } from './consumer-metrics.js';
 import { DocumentPipeline } from './delivery/document-pipeline.js';
 import { IngestConsumer } from './delivery/ingest-consumer.js';
 import { EmbedClient } from './embedding/embed-client.js';
+import { ConsumerConfigError } from './errors.js';
 import { HealthServer } from './health-server.js';
 import { ChromaIndex } from './indexing/chroma-index.js';
 
@@ -46,6 +47,8 @@ export async function startConsumerService(
   const chunker = await Chunker.fromModelDir(config.modelDir, {
     chunkTokens: config.chunkTokens,
     overlapTokens: config.overlapTokens,
+    maxChunks: config.maxRecordChunks,
+    budgetMs: config.chunkBudgetMs,
   });
   const embedder = new EmbedClient({
     url: config.embedderUrl,
@@ -53,6 +56,12 @@ export async function startConsumerService(
     connections: config.embedConcurrency * config.partitionsConsumedConcurrently,
     retry: { maxAttempts: config.maxAttempts },
   });
+  await checkEmbedderLimits(
+    embedder,
+    config,
+    logger,
+    Math.min(options.dependencyWaitMs ?? 60_000, 10_000),
+  );
   const index = await waitFor(
     () =>
       ChromaIndex.open({
@@ -99,6 +108,7 @@ export async function startConsumerService(
       healthy: consumer.healthy,
       detail: { state: consumer.state, collection: config.collection, groupId: config.groupId },
     }),
+    live: () => ({ healthy: consumer.live, detail: { state: consumer.state } }),
   });
   const httpPort = await server.listen();
   await consumer.start();
@@ -122,6 +132,42 @@ export async function startConsumerService(
       logger.info('consumer stopped');
     },
   };
+}
+
+/**
+ * Settings that must agree across services are checked where they meet: chunks per embed
+ * request above the embedder's `max_client_batch_size` would make every document a
+ * non-retriable 413 and send it to the DLQ, so the consumer refuses to start instead. An
+ * embedder that does not answer yet is not waited for long: the check is logged as skipped.
+ * @throws ConsumerConfigError
+ */
+export async function checkEmbedderLimits(
+  embedder: Pick<EmbedClient, 'limits'>,
+  config: Pick<ConsumerConfig, 'embedRequestChunks' | 'embedderUrl'>,
+  logger: Logger,
+  waitMs: number,
+): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  let limits = await embedder.limits();
+  while (limits === undefined && Date.now() < deadline) {
+    await sleep(500);
+    limits = await embedder.limits();
+  }
+  if (limits === undefined) {
+    logger.warn(
+      { embedderUrl: config.embedderUrl },
+      'embedder /info did not answer; its batch limit is not checked',
+    );
+    return;
+  }
+  if (config.embedRequestChunks > limits.maxClientBatchSize) {
+    throw new ConsumerConfigError(
+      `invalid consumer configuration:\n  ${envName('embedRequestChunks')}: ${config.embedRequestChunks} ` +
+        `chunks per request is more than the embedder at ${config.embedderUrl} accepts ` +
+        `(max_client_batch_size ${limits.maxClientBatchSize}); every document would be refused with 413. ` +
+        `Set it to at most ${limits.maxClientBatchSize}, or raise MESHRAG_EMBEDDER_MAX_CLIENT_BATCH_SIZE.`,
+    );
+  }
 }
 
 async function waitFor<T>(

@@ -93,9 +93,22 @@ export class ProduceError extends ConsumerError {
   override name = 'ProduceError';
 }
 
-/** A document the chunker cannot cut (it should not happen for valid envelopes). */
+/** Why a document cannot be chunked; stable strings, they end up in DLQ headers and metrics. */
+export type ChunkingErrorReason =
+  /** Over the per-record budget (chunks, or chunking time): DLQ'd so the partition moves on. */
+  | 'too-complex'
+  /** Nothing the model can read (only control or zero-width characters). */
+  | 'no-tokens';
+
+/** A document that cannot be chunked; the same content fails again, so never retried. */
 export class ChunkingError extends ConsumerError {
   override name = 'ChunkingError';
+  constructor(
+    readonly reason: ChunkingErrorReason,
+    message: string,
+  ) {
+    super(message, { retriable: false });
+  }
 }
 
 /** True when trying the same work again may succeed. Unknown errors are treated as bugs. */
@@ -110,6 +123,25 @@ export function isBackpressure(
   error: unknown,
 ): error is EmbedderBusyError | DependencyUnavailableError {
   return error instanceof EmbedderBusyError || error instanceof DependencyUnavailableError;
+}
+
+// kafkajs' own list (its isRebalancing) plus UNKNOWN_MEMBER_ID: the member lost its partitions.
+const MEMBERSHIP_LOST = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+]);
+
+/**
+ * True when the group is rebalancing away this member's partitions (seen on a heartbeat or a
+ * commit). The batch must stop uncommitted and the error reach kafkajs, which rejoins; the next
+ * owner processes the records again. It says nothing about the documents, so it never sends one
+ * to the DLQ.
+ */
+export function isMembershipLost(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && MEMBERSHIP_LOST.has(type);
 }
 
 /** The class name recorded in DLQ headers and metrics. */

@@ -31,6 +31,13 @@ const service = await startConsumerService({
     logger.fatal({ err: error }, 'consumer cannot continue; exiting');
     service.stop().finally(() => process.exit(1));
   },
+}).catch((error: unknown) => {
+  // settings that disagree with the embedder's (checked at boot): a clear message, exit 2
+  if (error instanceof ConsumerConfigError) {
+    process.stderr.write(`meshrag-consumer: ${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
 });
 
 closeWithGrace({ delay: 30_000, logger }, async ({ signal, err }) => {

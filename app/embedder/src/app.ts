@@ -4,6 +4,8 @@
  * `app.embedder.start()` (the server does so right after `listen`, so /health answers 503
  * while it loads).
  */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController } from 'fastify';
 import { type Logger, pino } from 'pino';
@@ -11,11 +13,18 @@ import type { EmbedderConfig } from './config.js';
 import { type BackendFactory, Embedder } from './embedder.js';
 import { EmbedderMetrics } from './embedder-metrics.js';
 import { BackendError, RouteNotFoundError, toEmbedderError } from './errors.js';
+import { decodeRoute } from './routes/decode-route.js';
+import { embedAllRoute } from './routes/embed-all-route.js';
 import { embedRoute } from './routes/embed-route.js';
 import { healthRoute } from './routes/health-route.js';
 import { infoRoute } from './routes/info-route.js';
 import { metricsRoute } from './routes/metrics-route.js';
+import { modelsRoute } from './routes/models-route.js';
 import { openAiEmbeddingsRoute } from './routes/openai-embeddings-route.js';
+import { openApiRoute } from './routes/openapi-route.js';
+import { rootRoute } from './routes/root-route.js';
+import { similarityRoute } from './routes/similarity-route.js';
+import { tokenizeRoute } from './routes/tokenize-route.js';
 
 export interface BuildAppOptions {
   readonly config: EmbedderConfig;
@@ -90,8 +99,33 @@ export function buildApp(options: BuildAppOptions) {
     await embedder.close();
   });
 
+  // The OpenAPI document is generated from the route schemas, so swagger registers first and
+  // sees every route added after it.
+  app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'meshrag embedder',
+        description:
+          "all-MiniLM-L6-v2 behind the APIs of text-embeddings-inference (TEI) and OpenAI. Errors are TEI's `{ error, error_type }`.",
+        version: '0.1.0',
+      },
+      tags: [
+        { name: 'TEI', description: 'text-embeddings-inference routes' },
+        { name: 'OpenAI', description: 'OpenAI-compatible routes' },
+        { name: 'Operations', description: 'model information and Prometheus metrics' },
+      ],
+    },
+  });
+  app.register(swaggerUi, { routePrefix: '/docs' });
+  app.register(openApiRoute);
+  app.register(rootRoute, { embedder });
   app.register(embedRoute, { embedder });
+  app.register(embedAllRoute, { embedder });
+  app.register(similarityRoute, { embedder });
+  app.register(tokenizeRoute, { embedder });
+  app.register(decodeRoute, { embedder });
   app.register(openAiEmbeddingsRoute, { embedder });
+  app.register(modelsRoute, { embedder });
   app.register(healthRoute, { embedder });
   app.register(infoRoute, { embedder });
   app.register(metricsRoute, { metrics });

@@ -58,17 +58,26 @@ export class EmbedderMetrics {
     help: 'Model runs that failed',
     registers: [this.registry],
   });
+  /**
+   * 1 for the execution provider asked for and the one in use: a GPU pod that fell back to CPU
+   * shows as `{requested="cuda",active="cpu"}`, so an alert can catch it.
+   */
+  readonly backendInfo = new Gauge({
+    name: 'meshrag_embedder_backend_info',
+    help: 'The execution provider requested and the one the model runs on, with the runtime, its version and the precision (always 1)',
+    labelNames: [
+      'requested',
+      'active',
+      'runtime',
+      'runtime_version',
+      'precision',
+      'fallback',
+    ] as const,
+    registers: [this.registry],
+  });
   readonly queueDepth = new Gauge({
     name: 'meshrag_embed_queue_depth',
     help: 'Inputs waiting for a model run',
-    registers: [this.registry],
-  });
-
-  /** Which runtime serves, at which precision, as labels on a constant 1 (Prometheus info). */
-  readonly backendInfo = new Gauge({
-    name: 'meshrag_embed_backend_info',
-    help: 'The model runtime in use (1), labelled with runtime, version, precision, provider',
-    labelNames: ['runtime', 'runtime_version', 'precision', 'provider', 'fallback'] as const,
     registers: [this.registry],
   });
 

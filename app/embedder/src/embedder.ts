@@ -10,11 +10,18 @@ import { loadModelFiles, type ModelFiles } from '../../common/model-files.js';
 import type { BackendInfo, EmbeddingBackend, ModelPrecision } from './backend/embedding-backend.js';
 import { l2Normalize } from './backend/mean-pooling.js';
 import { OnnxBackend } from './backend/onnx-backend.js';
-import { BatchQueue } from './batching/batch-queue.js';
+import { BatchQueue, type ModelOutput } from './batching/batch-queue.js';
 import { type EmbedderConfig, envName } from './config.js';
 import type { EmbedderMetrics } from './embedder-metrics.js';
-import { BackendError, EmptyInputError, NotReadyError, PayloadTooLargeError } from './errors.js';
+import {
+  BackendError,
+  EmptyInputError,
+  NotReadyError,
+  OverloadedError,
+  PayloadTooLargeError,
+} from './errors.js';
 import { EmbeddingTokenizer } from './tokenization/embedding-tokenizer.js';
+import { type OffsetToken, OffsetTokenizer } from './tokenization/offset-tokenizer.js';
 
 /** Builds the model backend once the model files are verified. */
 export type BackendFactory = (
@@ -71,6 +78,7 @@ export const modelBackendFactory: BackendFactory = async (files, config) => {
   return {
     info: { ...backend.info, fallbackReason: backend.info.fallbackReason ?? reason },
     embed: (sequences) => backend.embed(sequences),
+    embedTokens: (sequences) => backend.embedTokens(sequences),
     isAlive: () => backend.isAlive(),
     close: () => backend.close(),
   };
@@ -97,13 +105,44 @@ export interface EmbedOptions {
   readonly truncate?: boolean;
 }
 
-export interface EmbedResult {
+export interface EmbedAllOptions {
+  /** @default config.autoTruncate */
+  readonly truncate?: boolean;
+}
+
+export interface TokenizeOptions {
+  /** @default true */
+  readonly addSpecialTokens?: boolean;
+}
+
+export interface DecodeOptions {
+  /** @default true */
+  readonly skipSpecialTokens?: boolean;
+}
+
+/** What the queue answered for one request, with the time spent on each step. */
+interface QueuedEmbedding {
+  readonly vectors: Float32Array[];
+  readonly promptTokens: number;
+  readonly tokenizationMs: number;
+  readonly queueMs: number;
+  readonly inferenceMs: number;
+}
+
+export interface EmbedResult extends QueuedEmbedding {
+  /** One vector per input. */
   readonly vectors: Float32Array[];
   /** Tokens across all inputs after truncation, special tokens included. */
   readonly promptTokens: number;
   readonly tokenizationMs: number;
   readonly queueMs: number;
   readonly inferenceMs: number;
+}
+
+export interface EmbedAllResult extends QueuedEmbedding {
+  /** One `[tokens x dimensions]` row-major array per input, `[CLS]` and `[SEP]` included. */
+  readonly vectors: Float32Array[];
+  readonly dimensions: number;
 }
 
 export type EmbedderState = 'loading' | 'ready' | 'failed' | 'closing' | 'closed';
@@ -119,9 +158,12 @@ export interface EmbedderInfo {
 export class Embedder {
   readonly config: EmbedderConfig;
   private stateValue: EmbedderState = 'loading';
+  /** When the model finished loading (ms since the epoch); `/v1/models` calls it `created`. */
+  private loadedAtMs: number | undefined;
   private loadError: Error | undefined;
   private files: ModelFiles | undefined;
   private tokenizer: EmbeddingTokenizer | undefined;
+  private offsetTokenizer: OffsetTokenizer | undefined;
   private backend: EmbeddingBackend | undefined;
   private queue: BatchQueue | undefined;
   private readonly metrics: EmbedderMetrics;
@@ -149,6 +191,10 @@ export class Embedder {
     return this.queue?.size ?? 0;
   }
 
+  get loadedAt(): number | undefined {
+    return this.loadedAtMs;
+  }
+
   get info(): EmbedderInfo {
     return {
       modelId: this.files?.manifest.modelId ?? null,
@@ -168,22 +214,24 @@ export class Embedder {
     try {
       const files = await loadModelFiles(this.config.modelDir);
       this.files = files;
-      const [tokenizer, backend] = await Promise.all([
+      const [tokenizer, offsetTokenizer, backend] = await Promise.all([
         EmbeddingTokenizer.load(
           files.paths['tokenizer.json'],
           files.paths['tokenizer_config.json'],
           files.manifest.maxInputTokens,
         ),
+        OffsetTokenizer.load(files.paths['tokenizer.json'], files.manifest.maxInputTokens),
         this.createBackend(files, this.config),
       ]);
       this.tokenizer = tokenizer;
+      this.offsetTokenizer = offsetTokenizer;
       this.backend = backend;
       if (this.stateValue !== 'loading') {
         await backend.close();
         return;
       }
       this.queue = new BatchQueue({
-        runBatch: (sequences) => backend.embed(sequences),
+        runBatch: (sequences, outputs) => runMixedBatch(backend, sequences, outputs),
         maxBatchTokens: this.config.maxBatchTokens,
         maxBatchRequests: this.config.maxBatchRequests,
         maxConcurrentRequests: this.config.maxConcurrentRequests,
@@ -195,13 +243,15 @@ export class Embedder {
         },
       });
       this.stateValue = 'ready';
+      this.loadedAtMs = Date.now();
       const { info } = backend;
       this.metrics.backendInfo.set(
         {
+          requested: info.requestedProvider,
+          active: info.activeProvider,
           runtime: info.runtime,
           runtime_version: info.runtimeVersion,
           precision: info.precision,
-          provider: info.activeProvider,
           fallback: info.fallbackReason ? 'true' : 'false',
         },
         1,
@@ -245,31 +295,116 @@ export class Embedder {
    * @throws NotReadyError before the model is loaded or while shutting down (503)
    */
   async embed(inputs: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
-    const { tokenizer, queue } = this;
-    if (this.stateValue !== 'ready' || !tokenizer || !queue) throw this.notReady();
-    if (inputs.length === 0) throw new EmptyInputError('`inputs` cannot be empty');
-    if (inputs.length > this.config.maxClientBatchSize) {
+    const result = await this.run(inputs, options.truncate, 'pooled');
+    return {
+      ...result,
+      vectors: options.normalize === false ? result.vectors : result.vectors.map(l2Normalize),
+    };
+  }
+
+  /**
+   * The model's per-token vectors for each input (TEI's `/embed_all`), through the same limits,
+   * queue and batches as `embed`; not pooled and not normalised.
+   * @throws as `embed`
+   */
+  async embedAll(
+    inputs: readonly string[],
+    options: EmbedAllOptions = {},
+  ): Promise<EmbedAllResult> {
+    const result = await this.run(inputs, options.truncate, 'tokens');
+    return { ...result, dimensions: this.backend?.info.dimensions ?? 0 };
+  }
+
+  /**
+   * Tokens of each input with their UTF-8 byte offsets, as TEI's `/tokenize`. Never truncates.
+   * Refused like `embed` (400, 413, 429, 503) though it needs no model run: it takes the same
+   * thread that serves every request.
+   */
+  async tokenize(
+    inputs: readonly string[],
+    options: TokenizeOptions = {},
+  ): Promise<OffsetToken[][]> {
+    const tokenizer = this.offsetTokenizer;
+    this.admit(inputs.length, '`inputs`');
+    if (!tokenizer) throw this.notReady();
+    const emptyAt = inputs.indexOf('');
+    if (emptyAt !== -1) throw new EmptyInputError(`input ${emptyAt} is an empty string`);
+    const addSpecialTokens = options.addSpecialTokens ?? true;
+    return Promise.all(
+      inputs.map((text, index) => tokenizer.tokenize(text, { addSpecialTokens }, index)),
+    );
+  }
+
+  /** Text of each id sequence, as TEI's `/decode`; refused like `tokenize`. */
+  async decode(
+    sequences: readonly (readonly number[])[],
+    options: DecodeOptions = {},
+  ): Promise<string[]> {
+    const tokenizer = this.offsetTokenizer;
+    this.admit(sequences.length, '`ids`');
+    if (!tokenizer) throw this.notReady();
+    const emptyAt = sequences.findIndex((ids) => ids.length === 0);
+    if (emptyAt !== -1) throw new EmptyInputError(`ids ${emptyAt} is an empty list`);
+    const skipSpecialTokens = options.skipSpecialTokens ?? true;
+    return Promise.all(
+      sequences.map((ids, index) => tokenizer.decode(ids, { skipSpecialTokens }, index)),
+    );
+  }
+
+  /**
+   * The checks every route shares, in TEI's order: ready (503), not empty (400), not more than
+   * `maxClientBatchSize` inputs (413).
+   */
+  private checkRequest(count: number, what: string): void {
+    if (this.stateValue !== 'ready' || !this.queue) throw this.notReady();
+    if (count === 0) throw new EmptyInputError(`${what} cannot be empty`);
+    if (count > this.config.maxClientBatchSize) {
       throw new PayloadTooLargeError(
-        `batch size ${inputs.length} > maximum allowed batch size ${this.config.maxClientBatchSize}`,
+        `batch size ${count} > maximum allowed batch size ${this.config.maxClientBatchSize}`,
       );
     }
+  }
+
+  /**
+   * `checkRequest`, plus room in the queue (429) for work that does not enter it: the queue
+   * checks its own admissions.
+   */
+  private admit(count: number, what: string): void {
+    this.checkRequest(count, what);
+    if (this.queue && this.queue.size >= this.queue.maxConcurrentRequests) {
+      throw new OverloadedError(
+        `model is overloaded: ${this.queue.size} requests are queued or running (maxConcurrentRequests ${this.queue.maxConcurrentRequests})`,
+      );
+    }
+  }
+
+  /** Checks, tokenizes and queues `inputs`; resolves with what the model answered. */
+  private async run(
+    inputs: readonly string[],
+    truncateOption: boolean | undefined,
+    output: ModelOutput,
+  ): Promise<QueuedEmbedding> {
+    this.checkRequest(inputs.length, '`inputs`');
+    const { tokenizer, queue } = this;
+    if (!tokenizer || !queue) throw this.notReady();
     const emptyAt = inputs.indexOf('');
     if (emptyAt !== -1) throw new EmptyInputError(`input ${emptyAt} is an empty string`);
 
-    const truncate = options.truncate ?? this.config.autoTruncate;
+    const truncate = truncateOption ?? this.config.autoTruncate;
     const tokenizeStart = performance.now();
-    const sequences = inputs.map((text, index) => tokenizer.encode(text, { truncate }, index));
+    // Off the event loop when large (see EmbeddingTokenizer.encodeAll).
+    const sequences = await tokenizer.encodeAll(inputs, { truncate });
     const tokenizationMs = performance.now() - tokenizeStart;
     const promptTokens = sequences.reduce((sum, ids) => sum + ids.length, 0);
     this.metrics.tokenizationSeconds.observe(tokenizationMs / 1000);
 
-    const queued = queue.submit(sequences);
+    const queued = queue.submit(sequences, output);
     this.metrics.queueDepth.set(queue.depth);
     const result = await queued;
     this.metrics.inputs.inc(inputs.length);
     this.metrics.tokens.inc(promptTokens);
     return {
-      vectors: options.normalize === false ? result.vectors : result.vectors.map(l2Normalize),
+      vectors: result.vectors,
       promptTokens,
       tokenizationMs,
       queueMs: result.queueMs,
@@ -283,6 +418,7 @@ export class Embedder {
     this.stateValue = 'closing';
     await this.queue?.close();
     await this.backend?.close();
+    await this.tokenizer?.close();
     this.stateValue = 'closed';
   }
 
@@ -298,4 +434,28 @@ export class Embedder {
         return new NotReadyError('the embedder is shutting down');
     }
   }
+}
+
+/**
+ * Runs a batch that may mix pooled and per-token requests: one backend call per kind, answers
+ * put back in batch order.
+ */
+export async function runMixedBatch(
+  backend: EmbeddingBackend,
+  sequences: readonly Int32Array[],
+  outputs: readonly ModelOutput[],
+): Promise<Float32Array[]> {
+  if (outputs.every((output) => output === 'pooled')) return backend.embed(sequences);
+  const results = new Array<Float32Array>(sequences.length);
+  for (const output of ['pooled', 'tokens'] as const) {
+    const at = outputs.flatMap((o, i) => (o === output ? [i] : []));
+    if (at.length === 0) continue;
+    const batch = at.map((i) => sequences[i] as Int32Array);
+    const answers =
+      output === 'pooled' ? await backend.embed(batch) : await backend.embedTokens(batch);
+    at.forEach((i, k) => {
+      results[i] = answers[k] as Float32Array;
+    });
+  }
+  return results;
 }

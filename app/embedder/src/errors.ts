@@ -136,5 +136,7 @@ export function toEmbedderError(error: unknown): EmbedderError {
   if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
     return new MalformedBodyError(message);
   }
-  return new InternalError(message);
+  // A bug's message can carry internals (paths, stack fragments, other requests' data): it is
+  // logged by the error handler, never sent to the client.
+  return new InternalError('internal error; the embedder log has the details');
 }

@@ -89,7 +89,7 @@ const CASES: readonly Case[] = [
     name: 'ALLOW rule without from',
     rule: 'mesh-authz-named-principals',
     mutate: (o) => {
-      delete find(o, 'AuthorizationPolicy', 'chroma-readwrite-consumer').spec.rules[0].from;
+      delete find(o, 'AuthorizationPolicy', 'chroma-index-consumer').spec.rules[0].from;
       return o;
     },
     message: /rules\[0\] has no 'from'/,
@@ -98,7 +98,7 @@ const CASES: readonly Case[] = [
     name: 'source by namespace only',
     rule: 'mesh-authz-named-principals',
     mutate: (o) => {
-      find(o, 'AuthorizationPolicy', 'chroma-readwrite-consumer').spec.rules[0].from = [
+      find(o, 'AuthorizationPolicy', 'chroma-index-consumer').spec.rules[0].from = [
         { source: { namespaces: ['meshrag'] } },
       ];
       return o;
@@ -232,7 +232,7 @@ const CASES: readonly Case[] = [
       return o;
     },
     message:
-      /documents.parsed has 3 partitions but Deployment meshrag\/consumer may run 6 consumers/,
+      /documents.parsed has 3 partitions but Deployment meshrag\/consumer may run 12 consumers/,
   },
   {
     name: 'a KEDA ScaledObject scaling past the partitions',
@@ -527,7 +527,6 @@ describe('policy rules', () => {
         where: 'offline',
       });
       expect(offline.exempted.map((e) => `${e.rule} ${e.kind} ${e.name}`)).toEqual([
-        'network-default-deny Namespace kafka',
         'workload-image-digest StatefulSet chroma',
         'workload-image-digest Deployment consumer',
         'workload-image-digest Deployment embedder',

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IHeaders, Kafka } from '../../../common/kafka.js';
+import { RecordSizeBudget } from '../../../common/record-size-budget.js';
 import { LifecycleTopics } from '../../../common/topics.js';
 import { DlqHeaders } from './lifecycle-messages.js';
 
@@ -44,7 +45,13 @@ export async function readDeadLetters(
   const admin = kafka.admin();
   await admin.connect();
   const groupId = `meshrag-dlq-reader-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    // A dead letter can be the largest record there is, plus headers.
+    maxBytesPerPartition: RecordSizeBudget.fetchMaxBytesPerPartition,
+    maxBytes: RecordSizeBudget.fetchMaxBytes,
+  });
   try {
     if (!(await admin.listTopics()).includes(topic)) return [];
     const ends = await admin.fetchTopicOffsets(topic);

@@ -15,17 +15,29 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { contentHash, type DocumentEnvelope, decodeEnvelope } from '../../../common/envelope.js';
+import {
+  contentHash,
+  DEFAULT_MAX_CONTENT_BYTES,
+  type DocumentEnvelope,
+  decodeEnvelope,
+} from '../../../common/envelope.js';
 import type { Chunk, Chunker } from '../chunking/chunker.js';
 import type { ConsumerMetrics, RecordOutcome } from '../consumer-metrics.js';
 import type { IEmbedder } from '../embedding/embed-client.js';
 import {
+  ChunkingError,
   type DependencyUnavailableError,
   type EmbedderBusyError,
   isBackpressure,
+  isMembershipLost,
   ProduceError,
 } from '../errors.js';
-import { chunkId, type IVectorIndex, type VectorRecord } from '../indexing/chroma-index.js';
+import {
+  chunkId,
+  DEFAULT_TENANT,
+  type IVectorIndex,
+  type VectorRecord,
+} from '../indexing/chroma-index.js';
 import { type RetryOptions, retry } from '../retry.js';
 import {
   deadLetter,
@@ -45,7 +57,7 @@ export interface IMessageSink {
 export interface DocumentPipelineOptions {
   /** Collection name, reported in `vectors.indexed`. */
   readonly collection: string;
-  /** @default 1 MiB */
+  /** @default DEFAULT_MAX_CONTENT_BYTES (1 MiB, `RecordSizeBudget.maxContentBytes`) */
   readonly maxContentBytes?: number;
   /**
    * Chunks gathered across records before a group is embedded and written.
@@ -96,6 +108,8 @@ type Prepared =
       readonly kind: 'document';
       readonly record: InputRecord;
       readonly envelope: DocumentEnvelope;
+      /** `envelope.tenant`, or the default tenant when the record names none. */
+      readonly tenant: string;
       readonly chunks: readonly Chunk[];
       readonly contentHash: string;
       readonly fingerprint: string;
@@ -118,7 +132,7 @@ export class DocumentPipeline {
     private readonly deps: DocumentPipelineDeps,
     private readonly options: DocumentPipelineOptions,
   ) {
-    this.maxContentBytes = options.maxContentBytes ?? 1024 * 1024;
+    this.maxContentBytes = options.maxContentBytes ?? DEFAULT_MAX_CONTENT_BYTES;
     this.maxGroupChunks = options.maxGroupChunks ?? 128;
     this.embedRequestChunks = options.embedRequestChunks ?? 32;
     this.embedConcurrency = options.embedConcurrency ?? 2;
@@ -144,7 +158,7 @@ export class DocumentPipeline {
     try {
       for (const record of records) {
         if (!hooks.isRunning()) break;
-        const prepared = this.prepare(record);
+        const prepared = await this.prepare(record);
         const chunks = prepared.kind === 'document' ? prepared.chunks.length : 0;
         if (groupChunks > 0 && groupChunks + chunks > this.maxGroupChunks) await flush();
         if (!hooks.isRunning()) break;
@@ -159,11 +173,22 @@ export class DocumentPipeline {
     return { committed };
   }
 
-  /** Decodes and chunks one record; an invalid one is kept, to be dead-lettered in order. */
-  private prepare(record: InputRecord): Prepared {
+  /**
+   * Decodes and chunks one record; an invalid one is kept, to be dead-lettered in order. Chunking
+   * yields to the event loop and has a budget (see Chunker), so a hostile record ends here as
+   * `too-complex` instead of holding the partition.
+   */
+  private async prepare(record: InputRecord): Promise<Prepared> {
     try {
       const envelope = decodeEnvelope(record.value, { maxContentBytes: this.maxContentBytes });
-      const chunks = this.deps.chunker.chunk(envelope.content);
+      const chunks = await this.deps.chunker.chunkAsync(envelope.content);
+      if (chunks.length === 0) {
+        // Not "unchanged": an empty chunk list would delete the document's earlier chunks.
+        throw new ChunkingError(
+          'no-tokens',
+          `document "${envelope.id}" has no text the model can read (only control or zero-width characters)`,
+        );
+      }
       const hash = contentHash(envelope.content);
       const fingerprint = createHash('sha256')
         .update(
@@ -177,7 +202,15 @@ export class DocumentPipeline {
           ]),
         )
         .digest('hex');
-      return { kind: 'document', record, envelope, chunks, contentHash: hash, fingerprint };
+      return {
+        kind: 'document',
+        record,
+        envelope,
+        tenant: envelope.tenant ?? DEFAULT_TENANT,
+        chunks,
+        contentHash: hash,
+        fingerprint,
+      };
     } catch (error) {
       return { kind: 'invalid', record, error };
     }
@@ -189,7 +222,7 @@ export class DocumentPipeline {
     // Within a group the last record of a document wins; earlier ones are superseded.
     const latest = new Map<string, PreparedDocument>();
     for (const item of group) {
-      if (item.kind === 'document') latest.set(item.envelope.id, item);
+      if (item.kind === 'document') latest.set(documentKey(item), item);
     }
     const documents = [...latest.values()];
     this.deps.metrics?.groupChunks.observe(documents.reduce((n, d) => n + d.chunks.length, 0));
@@ -198,8 +231,8 @@ export class DocumentPipeline {
     try {
       results = await this.indexDocuments(documents, hooks);
     } catch (error) {
-      if (isBackpressure(error) || documents.length <= 1) {
-        if (isBackpressure(error)) throw error;
+      if (isBackpressure(error) || isMembershipLost(error) || documents.length <= 1) {
+        if (isBackpressure(error) || isMembershipLost(error)) throw error;
         results = new Map(documents.map((d) => [d, { failed: error }]));
       } else {
         this.deps.logger.warn(
@@ -212,7 +245,7 @@ export class DocumentPipeline {
             const single = await this.indexDocuments([document], hooks);
             results.set(document, single.get(document) as IndexResult);
           } catch (singleError) {
-            if (isBackpressure(singleError)) throw singleError;
+            if (isBackpressure(singleError) || isMembershipLost(singleError)) throw singleError;
             results.set(document, { failed: singleError });
           }
         }
@@ -234,7 +267,7 @@ export class DocumentPipeline {
         outcomes.set(item.record, 'invalid');
         continue;
       }
-      if (latest.get(item.envelope.id) !== item) {
+      if (latest.get(documentKey(item)) !== item) {
         outcomes.set(item.record, 'superseded');
         continue;
       }
@@ -290,12 +323,12 @@ export class DocumentPipeline {
     if (documents.length === 0) return results;
     const lastIds = documents
       .filter((d) => d.chunks.length > 0)
-      .map((d) => chunkId(d.envelope.id, d.chunks.length - 1));
+      .map((d) => chunkId(d.envelope.id, d.chunks.length - 1, d.tenant));
     const stored = await retry(() => this.deps.index.fingerprints(lastIds), this.retryOptions);
     const changed = documents.filter(
       (d) =>
         d.chunks.length > 0 &&
-        stored.get(chunkId(d.envelope.id, d.chunks.length - 1)) !== d.fingerprint,
+        stored.get(chunkId(d.envelope.id, d.chunks.length - 1, d.tenant)) !== d.fingerprint,
     );
     const texts = changed.flatMap((d) => d.chunks.map((c) => c.text));
     const vectors = await this.embedAll(texts, hooks);
@@ -307,6 +340,7 @@ export class DocumentPipeline {
       for (const chunk of document.chunks) {
         records.push({
           docId: envelope.id,
+          tenant: document.tenant,
           chunkIndex: chunk.index,
           text: chunk.text,
           embedding: vectors[next++] as number[],
@@ -317,7 +351,7 @@ export class DocumentPipeline {
             chunkCount: document.chunks.length,
             tokenCount: chunk.tokenCount,
             source: envelope.source ?? '',
-            tenant: envelope.tenant ?? 'default',
+            tenant: document.tenant,
             contentHash: document.contentHash,
             fingerprint: document.fingerprint,
             indexedAt,
@@ -330,7 +364,11 @@ export class DocumentPipeline {
     await retry(
       () =>
         this.deps.index.deleteStale(
-          documents.map((d) => ({ docId: d.envelope.id, chunkCount: d.chunks.length })),
+          documents.map((d) => ({
+            docId: d.envelope.id,
+            tenant: d.tenant,
+            chunkCount: d.chunks.length,
+          })),
         ),
       this.retryOptions,
     );
@@ -395,6 +433,11 @@ export class DocumentPipeline {
 }
 
 type IndexResult = { readonly unchanged: boolean } | { readonly failed: unknown };
+
+/** Documents are the same document only within one tenant. */
+function documentKey(document: PreparedDocument): string {
+  return JSON.stringify([document.tenant, document.envelope.id]);
+}
 
 /** Envelope metadata is stored under `meta.` so it cannot clash with the indexer's own keys. */
 function prefixed(

@@ -20,6 +20,7 @@ import {
   type Kafka,
   type Producer,
 } from '../../../common/kafka.js';
+import { RecordSizeBudget, splitBySize } from '../../../common/record-size-budget.js';
 import { LifecycleTopics } from '../../../common/topics.js';
 import type { ConsumerMetrics } from '../consumer-metrics.js';
 import { DependencyUnavailableError, EmbedderBusyError } from '../errors.js';
@@ -73,8 +74,10 @@ export class IngestConsumer {
     this.logger = options.logger;
     this.consumer = options.kafka.consumer({
       groupId: options.groupId ?? 'meshrag-ingest',
-      // Large documents are fine, but a fetch should not pull more than a few groups at once.
-      maxBytesPerPartition: 4 * 1024 * 1024,
+      // Room for the largest record the topics accept, a couple of times over; a fetch should
+      // not pull much more than that, since a group holds its records in memory.
+      maxBytesPerPartition: RecordSizeBudget.fetchMaxBytesPerPartition,
+      maxBytes: RecordSizeBudget.fetchMaxBytes,
       // A fetch long-polls at most this long: stopping waits for it, so keep it short.
       maxWaitTimeInMs: 1_000,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
@@ -110,7 +113,15 @@ export class IngestConsumer {
     return this.stateValue;
   }
 
-  /** Running and a member of the group (what /health reports). */
+  /**
+   * Not given up (what /livez reports): true while starting, running, between group
+   * generations and while a dependency is down; false once kafkajs has crashed for good.
+   */
+  get live(): boolean {
+    return this.stateValue !== 'crashed';
+  }
+
+  /** Running and a member of the group (what /readyz and /health report). */
   get healthy(): boolean {
     return this.stateValue === 'running' && this.joined;
   }
@@ -202,23 +213,29 @@ export class IngestConsumer {
     this.pauseTimers.add(timer);
   }
 
+  /**
+   * Produces in requests the broker accepts: a group's dead letters can be several of the
+   * largest records at once, so requests are split by `RecordSizeBudget.maxRequestBytes`.
+   */
   private async produce(messages: readonly OutgoingMessage[]): Promise<void> {
-    const byTopic = new Map<string, OutgoingMessage[]>();
-    for (const message of messages) {
-      const list = byTopic.get(message.topic) ?? [];
-      list.push(message);
-      byTopic.set(message.topic, list);
-    }
-    await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic,
-        messages: list.map((m) => ({
-          key: m.key,
-          value: m.value,
-          ...(m.headers ? { headers: m.headers } : {}),
+    for (const request of splitBySize(messages, { maxCount: 1_000 })) {
+      const byTopic = new Map<string, OutgoingMessage[]>();
+      for (const message of request) {
+        const list = byTopic.get(message.topic) ?? [];
+        list.push(message);
+        byTopic.set(message.topic, list);
+      }
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          messages: list.map((m) => ({
+            key: m.key,
+            value: m.value,
+            ...(m.headers ? { headers: m.headers } : {}),
+          })),
         })),
-      })),
-    });
+      });
+    }
   }
 }

@@ -4,7 +4,7 @@
  * Plain functions, so the exact header set is unit-tested without a broker.
  */
 import { LifecycleTopics } from '../../../common/topics.js';
-import { errorClassOf, InvalidEnvelopeError } from '../errors.js';
+import { ChunkingError, errorClassOf, InvalidEnvelopeError } from '../errors.js';
 import { RetriesExhaustedError } from '../retry.js';
 
 /** A consumed record, as the pipeline sees it (a copy of what kafkajs hands over). */
@@ -57,7 +57,7 @@ export function describeFailure(error: unknown, attempts: number): FailureDescri
   }
   const message = error instanceof Error ? error.message : String(error);
   const reason =
-    error instanceof InvalidEnvelopeError
+    error instanceof InvalidEnvelopeError || error instanceof ChunkingError
       ? error.reason
       : (error as { retriable?: boolean })?.retriable
         ? 'retries-exhausted'

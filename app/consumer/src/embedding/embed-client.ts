@@ -29,6 +29,12 @@ export interface EmbedClientOptions {
   readonly retry?: RetryOptions;
 }
 
+/** Limits a consumer setting must agree with. */
+export interface EmbedderLimits {
+  /** Inputs one request may carry (TEI `max_client_batch_size`); more are answered 413. */
+  readonly maxClientBatchSize: number;
+}
+
 /** What embedding a batch needs; the pipeline depends on this, tests pass fakes. */
 export interface IEmbedder {
   /** One L2-normalised vector per input, in input order. */
@@ -68,6 +74,30 @@ export class EmbedClient implements IEmbedder {
       return response.statusCode === 200;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * The embedder's limits from `GET /info` (TEI's field names), or undefined when it does not
+   * answer with them (not up yet, or a server without `/info`).
+   */
+  async limits(): Promise<EmbedderLimits | undefined> {
+    try {
+      const response = await this.pool.request({
+        path: '/info',
+        method: 'GET',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      if (response.statusCode !== 200) {
+        await response.body.dump();
+        return undefined;
+      }
+      const info = (await response.body.json()) as { max_client_batch_size?: unknown };
+      return typeof info.max_client_batch_size === 'number'
+        ? { maxClientBatchSize: info.max_client_batch_size }
+        : undefined;
+    } catch {
+      return undefined;
     }
   }
 

@@ -1,6 +1,6 @@
 /**
- * Writes chunk vectors to a Chroma collection with deterministic ids (`<docId>#<chunkIndex>`),
- * so writing a document twice lands on the same records. Upserts are cut to the server's
+ * Writes chunk vectors to a Chroma collection with deterministic ids (`<docId>#<chunkIndex>`,
+ * scoped by tenant: see `chunkId`), so writing a document twice lands on the same records. Upserts are cut to the server's
  * maximum batch size (bound by SQLite parameters, chroma#3812). A re-ingested document that
  * now has fewer chunks loses the ones past its new count.
  */
@@ -18,9 +18,14 @@ import {
 } from 'chromadb';
 import { DependencyUnavailableError, IndexWriteError } from '../errors.js';
 
+/** The tenant of records that name none (the seed's `{id, content}` shape). */
+export const DEFAULT_TENANT = 'default';
+
 /** One chunk's vector and what is stored with it. */
 export interface VectorRecord {
   readonly docId: string;
+  /** @default DEFAULT_TENANT */
+  readonly tenant?: string;
   readonly chunkIndex: number;
   readonly text: string;
   readonly embedding: number[];
@@ -30,6 +35,8 @@ export interface VectorRecord {
 /** The chunk count a document has now; chunks at or past it are stale. */
 export interface DocumentExtent {
   readonly docId: string;
+  /** @default DEFAULT_TENANT */
+  readonly tenant?: string;
   readonly chunkCount: number;
 }
 
@@ -38,13 +45,20 @@ export interface IVectorIndex {
   /** Fingerprints stored on the given chunk ids (missing ids are absent from the map). */
   fingerprints(ids: readonly string[]): Promise<Map<string, string>>;
   upsert(records: readonly VectorRecord[]): Promise<void>;
-  /** Deletes, for each document, its chunks with `chunkIndex >= chunkCount`. */
+  /** Deletes, for each document of each tenant, its chunks with `chunkIndex >= chunkCount`. */
   deleteStale(extents: readonly DocumentExtent[]): Promise<void>;
 }
 
-/** `<docId>#<chunkIndex>`: the id of a chunk's record. */
-export function chunkId(docId: string, chunkIndex: number): string {
-  return `${docId}#${chunkIndex}`;
+/**
+ * The id of a chunk's record: `<docId>#<chunkIndex>` in the default tenant (the ids the seed
+ * wrote stay valid), `<docId>#<chunkIndex>@<tenant, URI-encoded>` in any other. Two tenants
+ * sending the same document id therefore never overwrite each other. The mapping is one to
+ * one: a default-tenant id ends in `#<digits>`; any other ends in `@<encoded tenant>`, and an
+ * encoded tenant holds no `@` or `#`, so the last `@` splits it unambiguously.
+ */
+export function chunkId(docId: string, chunkIndex: number, tenant = DEFAULT_TENANT): string {
+  const id = `${docId}#${chunkIndex}`;
+  return tenant === DEFAULT_TENANT ? id : `${id}@${encodeURIComponent(tenant)}`;
 }
 
 export interface ChromaIndexOptions {
@@ -109,7 +123,7 @@ export class ChromaIndex implements IVectorIndex {
       const slice = records.slice(i, i + this.batchSize);
       try {
         await this.collection.upsert({
-          ids: slice.map((r) => chunkId(r.docId, r.chunkIndex)),
+          ids: slice.map((r) => chunkId(r.docId, r.chunkIndex, r.tenant)),
           embeddings: slice.map((r) => r.embedding),
           documents: slice.map((r) => r.text),
           metadatas: slice.map((r) => r.metadata),
@@ -126,6 +140,7 @@ export class ChromaIndex implements IVectorIndex {
         (extent): Where => ({
           $and: [
             { docId: { $eq: extent.docId } },
+            { tenant: { $eq: extent.tenant ?? DEFAULT_TENANT } },
             { chunkIndex: { $gte: extent.chunkCount } },
           ] as Where[],
         }),

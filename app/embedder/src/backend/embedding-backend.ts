@@ -1,5 +1,6 @@
 /**
- * The model backend seen by the batching queue: token ids in, mean-pooled vectors out. Kept
+ * The model backend seen by the batching queue: token ids in, mean-pooled vectors (or the
+ * per-token vectors under them) out. Kept
  * behind an interface, as in text-embeddings-inference's `backends/core`, so the HTTP layer and
  * the queue never touch onnxruntime and tests can put a fake in its place.
  */
@@ -36,6 +37,12 @@ export interface EmbeddingBackend {
    * @returns one mean-pooled, un-normalised vector per sequence, in input order
    */
   embed(sequences: readonly Int32Array[]): Promise<Float32Array[]>;
+  /**
+   * Runs one batch and returns the model's per-token vectors instead of pooling them, for
+   * TEI's `/embed_all` (as TEI's backends return `Embedding::All` for raw indices).
+   * @returns one `[length x dimensions]` row-major array per sequence, in input order
+   */
+  embedTokens(sequences: readonly Int32Array[]): Promise<Float32Array[]>;
   /** False once the backend can no longer run batches (its worker died); /health then fails. */
   isAlive(): boolean;
   /** Frees the session; pending `embed` calls reject. */

@@ -56,7 +56,12 @@ export class OnnxBackend implements EmbeddingBackend {
   private nextId = 0;
   private readonly pending = new Map<
     number,
-    { resolve: (vectors: Float32Array[]) => void; reject: (error: Error) => void; count: number }
+    {
+      resolve: (vectors: Float32Array[]) => void;
+      reject: (error: Error) => void;
+      /** How many floats of the answer belong to each vector, in order. */
+      sizes: number[];
+    }
   >();
   private closed = false;
   /** Why the worker is gone, once it crashed or exited on its own. */
@@ -74,6 +79,17 @@ export class OnnxBackend implements EmbeddingBackend {
   }
 
   embed(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
+    return this.run('embed', sequences);
+  }
+
+  embedTokens(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
+    return this.run('embed-tokens', sequences);
+  }
+
+  private run(
+    type: OnnxWorkerRequest['type'],
+    sequences: readonly Int32Array[],
+  ): Promise<Float32Array[]> {
     if (this.closed) return Promise.reject(new BackendError('the model backend is closed'));
     if (this.lostReason) return Promise.reject(new BackendError(this.lostReason));
     const lengths = sequences.map((s) => s.length);
@@ -84,11 +100,11 @@ export class OnnxBackend implements EmbeddingBackend {
       offset += sequence.length;
     }
     const id = this.nextId++;
+    const dims = this.info.dimensions;
+    const sizes = type === 'embed' ? lengths.map(() => dims) : lengths.map((n) => n * dims);
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, count: sequences.length });
-      this.worker.postMessage({ type: 'embed', id, ids, lengths } satisfies OnnxWorkerRequest, [
-        ids.buffer,
-      ]);
+      this.pending.set(id, { resolve, reject, sizes });
+      this.worker.postMessage({ type, id, ids, lengths } satisfies OnnxWorkerRequest, [ids.buffer]);
     });
   }
 
@@ -108,11 +124,12 @@ export class OnnxBackend implements EmbeddingBackend {
       call.reject(new BackendError(`model run failed: ${message.message}`));
       return;
     }
-    const dims = this.info.dimensions;
+    let at = 0;
     call.resolve(
-      Array.from({ length: call.count }, (_, i) =>
-        message.vectors.subarray(i * dims, (i + 1) * dims),
-      ),
+      call.sizes.map((size) => {
+        at += size;
+        return message.vectors.subarray(at - size, at);
+      }),
     );
   }
 

@@ -11,7 +11,7 @@ import ort from 'onnxruntime-node';
 import type { EmbedderConfig, ExecutionProvider } from '../config.js';
 import type { BackendInfo, ModelPrecision } from './embedding-backend.js';
 import { type LengthBucketOptions, planRuns } from './length-buckets.js';
-import { meanPool } from './mean-pooling.js';
+import { meanPool, unpadTokens } from './mean-pooling.js';
 
 export interface OnnxModelOptions {
   /** @default 'cpu' */
@@ -133,7 +133,27 @@ export class OnnxModel {
    * `maxRunTokens` and `maxRunAttentionEntries`) as one padded batch, and returns mean-pooled
    * (un-normalised) vectors in input order.
    */
-  async embed(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
+  embed(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
+    return this.runBuckets(sequences, (hidden, lengths, seqLen) =>
+      meanPool(hidden, lengths, seqLen, this.info.dimensions),
+    );
+  }
+
+  /**
+   * The model's last hidden state for each sequence, unpooled (TEI's `/embed_all`): one
+   * `[length x dimensions]` row-major array per sequence, padding cut off, in input order.
+   */
+  embedTokens(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
+    return this.runBuckets(sequences, (hidden, lengths, seqLen) =>
+      unpadTokens(hidden, lengths, seqLen, this.info.dimensions),
+    );
+  }
+
+  /** Runs the length buckets of `sequences` and reads each run's output with `read`. */
+  private async runBuckets(
+    sequences: readonly Int32Array[],
+    read: (hidden: Float32Array, lengths: readonly number[], seqLen: number) => Float32Array[],
+  ): Promise<Float32Array[]> {
     const results = new Array<Float32Array>(sequences.length);
     for (const run of planRuns(
       sequences.map((s) => s.length),
@@ -142,6 +162,7 @@ export class OnnxModel {
       const vectors = await this.runPadded(
         run.indices.map((i) => sequences[i] as Int32Array),
         run.seqLen,
+        read,
       );
       run.indices.forEach((index, k) => {
         results[index] = vectors[k] as Float32Array;
@@ -154,7 +175,11 @@ export class OnnxModel {
     await this.session.release();
   }
 
-  private async runPadded(batch: readonly Int32Array[], seqLen: number): Promise<Float32Array[]> {
+  private async runPadded(
+    batch: readonly Int32Array[],
+    seqLen: number,
+    read: (hidden: Float32Array, lengths: readonly number[], seqLen: number) => Float32Array[],
+  ): Promise<Float32Array[]> {
     const size = batch.length * seqLen;
     const inputIds = new BigInt64Array(size);
     const attentionMask = new BigInt64Array(size);
@@ -176,11 +201,10 @@ export class OnnxModel {
     const outputs = await this.session.run(feeds);
     const hidden = outputs[this.outputName];
     if (!hidden) throw new Error(`the ONNX model returned no ${this.outputName}`);
-    const result = meanPool(
+    const result = read(
       hidden.data as Float32Array,
       batch.map((ids) => ids.length),
       seqLen,
-      this.info.dimensions,
     );
     hidden.dispose();
     return result;

@@ -22,7 +22,8 @@ export type OnnxWorkerData =
 
 /** Messages to the worker. */
 export type OnnxWorkerRequest = {
-  readonly type: 'embed';
+  /** `embed`: one pooled vector per sequence; `embed-tokens`: one vector per token. */
+  readonly type: 'embed' | 'embed-tokens';
   readonly id: number;
   /** All sequences' ids back to back; `lengths` splits them. */
   readonly ids: Int32Array;
@@ -33,7 +34,12 @@ export type OnnxWorkerRequest = {
 export type OnnxWorkerResponse =
   | { readonly type: 'ready'; readonly info: OnnxModel['info'] }
   | { readonly type: 'load-failed'; readonly message: string }
-  | { readonly type: 'embedded'; readonly id: number; readonly vectors: Float32Array }
+  | {
+      readonly type: 'embedded';
+      readonly id: number;
+      /** Every vector back to back: one per sequence, or one per token for `embed-tokens`. */
+      readonly vectors: Float32Array;
+    }
   | { readonly type: 'failed'; readonly id: number; readonly message: string };
 
 const port = parentPort;
@@ -53,11 +59,16 @@ try {
         sequences.push(request.ids.subarray(offset, offset + length));
         offset += length;
       }
-      const vectors = await model.embed(sequences);
-      const flat = new Float32Array(vectors.length * model.info.dimensions);
-      vectors.forEach((vector, i) => {
-        flat.set(vector, i * model.info.dimensions);
-      });
+      const vectors =
+        request.type === 'embed-tokens'
+          ? await model.embedTokens(sequences)
+          : await model.embed(sequences);
+      const flat = new Float32Array(vectors.reduce((sum, vector) => sum + vector.length, 0));
+      let at = 0;
+      for (const vector of vectors) {
+        flat.set(vector, at);
+        at += vector.length;
+      }
       port.postMessage(
         { type: 'embedded', id: request.id, vectors: flat } satisfies OnnxWorkerResponse,
         [flat.buffer],

@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import type { BackendInfo, ModelPrecision } from './embedding-backend.js';
 import { type LengthBucketOptions, planRuns } from './length-buckets.js';
-import { meanPool } from './mean-pooling.js';
+import { meanPool, unpadTokens } from './mean-pooling.js';
 import { type OpenVinoCompileOptions, OpenVinoEncoder } from './openvino-runtime.js';
 
 export interface OpenVinoModelOptions extends LengthBucketOptions {
@@ -54,13 +54,30 @@ export class OpenVinoModel {
   ) {}
 
   /** Same contract as `OnnxModel.embed`: mean-pooled, un-normalised vectors in input order. */
-  async embed(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
+  embed(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
+    return this.runBuckets(sequences, (hidden, lengths, seqLen) =>
+      meanPool(hidden, lengths, seqLen, this.info.dimensions),
+    );
+  }
+
+  /** Same contract as `OnnxModel.embedTokens`: each sequence's token vectors, unpadded. */
+  embedTokens(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
+    return this.runBuckets(sequences, (hidden, lengths, seqLen) =>
+      unpadTokens(hidden, lengths, seqLen, this.info.dimensions),
+    );
+  }
+
+  private async runBuckets(
+    sequences: readonly Int32Array[],
+    read: (hidden: Float32Array, lengths: readonly number[], seqLen: number) => Float32Array[],
+  ): Promise<Float32Array[]> {
     const results = new Array<Float32Array>(sequences.length);
     for (const run of planRuns(
       sequences.map((s) => s.length),
       this.bucketOptions,
     )) {
       const batch = run.indices.map((i) => sequences[i] as Int32Array);
+      // The encoder's output views memory it reuses on the next run: `read` copies out of it.
       const hidden = this.encoder.run(batch.length, run.seqLen, (ids, mask) => {
         batch.forEach((sequence, b) => {
           const base = b * run.seqLen;
@@ -70,11 +87,10 @@ export class OpenVinoModel {
           }
         });
       });
-      const vectors = meanPool(
+      const vectors = read(
         hidden,
         batch.map((s) => s.length),
         run.seqLen,
-        this.info.dimensions,
       );
       run.indices.forEach((index, k) => {
         results[index] = vectors[k] as Float32Array;

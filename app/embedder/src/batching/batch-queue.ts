@@ -7,9 +7,18 @@
  */
 import { NotReadyError, OverloadedError } from '../errors.js';
 
+/**
+ * What a request wants from the model for each of its sequences: the pooled vector (`/embed`)
+ * or the per-token vectors (`/embed_all`). Both kinds share batches, as in TEI's queue.
+ */
+export type ModelOutput = 'pooled' | 'tokens';
+
 export interface BatchQueueOptions {
-  /** Runs one batch; returns a vector per sequence, in order. */
-  readonly runBatch: (sequences: readonly Int32Array[]) => Promise<Float32Array[]>;
+  /** Runs one batch; returns each sequence's answer (of the kind in `outputs`), in order. */
+  readonly runBatch: (
+    sequences: readonly Int32Array[],
+    outputs: readonly ModelOutput[],
+  ) => Promise<Float32Array[]>;
   /** @default 16384 */
   readonly maxBatchTokens?: number;
   /** @default 32 */
@@ -49,6 +58,7 @@ interface PendingRequest {
 
 interface Entry {
   readonly request: PendingRequest;
+  readonly output: ModelOutput;
   readonly index: number;
   readonly ids: Int32Array;
 }
@@ -86,7 +96,7 @@ export class BatchQueue {
    * @throws OverloadedError when `maxConcurrentRequests` requests are already admitted
    * @throws NotReadyError once `close()` was called
    */
-  submit(sequences: readonly Int32Array[]): Promise<QueuedResult> {
+  submit(sequences: readonly Int32Array[], output: ModelOutput = 'pooled'): Promise<QueuedResult> {
     if (this.closing) return Promise.reject(new NotReadyError('the embedder is shutting down'));
     if (this.admitted >= this.maxConcurrentRequests) {
       return Promise.reject(
@@ -106,7 +116,7 @@ export class BatchQueue {
         reject,
       };
       sequences.forEach((ids, index) => {
-        this.entries.push({ request, index, ids });
+        this.entries.push({ request, output, index, ids });
       });
       this.wake?.();
     }).finally(() => {
@@ -162,7 +172,10 @@ export class BatchQueue {
     let vectors: Float32Array[] | undefined;
     let error: Error | undefined;
     try {
-      vectors = await this.options.runBatch(batch.map((entry) => entry.ids));
+      vectors = await this.options.runBatch(
+        batch.map((entry) => entry.ids),
+        batch.map((entry) => entry.output),
+      );
     } catch (cause) {
       error = cause as Error;
     }

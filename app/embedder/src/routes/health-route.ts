@@ -5,8 +5,20 @@ import type { Embedder } from '../embedder.js';
 import { NotReadyError } from '../errors.js';
 import { ErrorEnvelopeSchema } from './error-envelope-schema.js';
 
+export const HealthResponseSchema = Type.Object({ status: Type.Literal('ok') });
+
 export interface HealthRouteOptions {
   readonly embedder: Embedder;
+}
+
+/**
+ * The health answer `/health` and `GET /` share.
+ * @throws NotReadyError unless the model is loaded and its backend alive (503)
+ */
+export function checkHealth(embedder: Embedder): { status: 'ok' } {
+  if (embedder.state !== 'ready') throw new NotReadyError(`the embedder is ${embedder.state}`);
+  if (!embedder.healthy) throw new NotReadyError('the model backend is gone; restart the embedder');
+  return { status: 'ok' };
 }
 
 export const healthRoute: FastifyPluginAsyncTypebox<HealthRouteOptions> = async (
@@ -17,14 +29,11 @@ export const healthRoute: FastifyPluginAsyncTypebox<HealthRouteOptions> = async 
     '/health',
     {
       schema: {
-        response: { 200: Type.Object({ status: Type.Literal('ok') }), 503: ErrorEnvelopeSchema },
+        summary: 'Health',
+        tags: ['TEI'],
+        response: { 200: HealthResponseSchema, 503: ErrorEnvelopeSchema },
       },
     },
-    async () => {
-      if (embedder.state !== 'ready') throw new NotReadyError(`the embedder is ${embedder.state}`);
-      if (!embedder.healthy)
-        throw new NotReadyError('the model backend is gone; restart the embedder');
-      return { status: 'ok' as const };
-    },
+    async () => checkHealth(embedder),
   );
 };

@@ -41,7 +41,8 @@ export interface InfoRouteOptions {
 }
 
 export const infoRoute: FastifyPluginAsyncTypebox<InfoRouteOptions> = async (app, { embedder }) => {
-  app.get('/info', { schema: { response: { 200: InfoResponseSchema } } }, async () => {
+  const schema = { summary: 'Model, limits and execution provider', tags: ['Operations'] };
+  app.get('/info', { schema: { ...schema, response: { 200: InfoResponseSchema } } }, async () => {
     const { config } = embedder;
     const info = embedder.info;
     return {

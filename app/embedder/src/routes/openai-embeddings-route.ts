@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Embedder } from '../embedder.js';
 import { ValidationError } from '../errors.js';
-import { ErrorEnvelopeSchema } from './error-envelope-schema.js';
+import { ErrorResponsesSchema } from './error-envelope-schema.js';
 import { jsonStringifySerializer } from './json-serializer.js';
 import { setTimingHeaders } from './timing-headers.js';
 
@@ -50,40 +50,42 @@ export function encodeFloat32Base64(vector: Float32Array): string {
 export const openAiEmbeddingsRoute: FastifyPluginAsyncTypebox<
   OpenAiEmbeddingsRouteOptions
 > = async (app, { embedder }) => {
-  app.post(
-    '/v1/embeddings',
-    {
-      serializerCompiler: jsonStringifySerializer,
-      schema: {
-        body: OpenAiEmbeddingsRequestSchema,
-        response: {
-          200: OpenAiEmbeddingsResponseSchema,
-          '4xx': ErrorEnvelopeSchema,
-          '5xx': ErrorEnvelopeSchema,
+  // TEI also serves it without the version prefix.
+  for (const url of ['/v1/embeddings', '/embeddings']) {
+    app.post(
+      url,
+      {
+        serializerCompiler: jsonStringifySerializer,
+        schema: {
+          summary: 'Create embeddings (OpenAI)',
+          tags: ['OpenAI'],
+          body: OpenAiEmbeddingsRequestSchema,
+          response: { 200: OpenAiEmbeddingsResponseSchema, ...ErrorResponsesSchema },
         },
       },
-    },
-    async (request, reply) => {
-      const startedAt = performance.now();
-      const { input, model, encoding_format: encodingFormat, dimensions } = request.body;
-      const width = embedder.info.dimensions;
-      if (dimensions !== undefined && width !== null && dimensions !== width) {
-        throw new ValidationError(
-          `dimensions ${dimensions} is not supported: this model produces ${width}-dimensional vectors`,
-        );
-      }
-      const result = await embedder.embed(typeof input === 'string' ? [input] : input);
-      setTimingHeaders(reply, result, startedAt, embedder.info.backend?.activeProvider ?? 'cpu');
-      return {
-        object: 'list' as const,
-        data: result.vectors.map((vector, index) => ({
-          object: 'embedding' as const,
-          index,
-          embedding: encodingFormat === 'base64' ? encodeFloat32Base64(vector) : Array.from(vector),
-        })),
-        model: model ?? embedder.info.modelId ?? 'unknown',
-        usage: { prompt_tokens: result.promptTokens, total_tokens: result.promptTokens },
-      };
-    },
-  );
+      async (request, reply) => {
+        const startedAt = performance.now();
+        const { input, model, encoding_format: encodingFormat, dimensions } = request.body;
+        const width = embedder.info.dimensions;
+        if (dimensions !== undefined && width !== null && dimensions !== width) {
+          throw new ValidationError(
+            `dimensions ${dimensions} is not supported: this model produces ${width}-dimensional vectors`,
+          );
+        }
+        const result = await embedder.embed(typeof input === 'string' ? [input] : input);
+        setTimingHeaders(reply, result, startedAt, embedder.info.backend?.activeProvider ?? 'cpu');
+        return {
+          object: 'list' as const,
+          data: result.vectors.map((vector, index) => ({
+            object: 'embedding' as const,
+            index,
+            embedding:
+              encodingFormat === 'base64' ? encodeFloat32Base64(vector) : Array.from(vector),
+          })),
+          model: model ?? embedder.info.modelId ?? 'unknown',
+          usage: { prompt_tokens: result.promptTokens, total_tokens: result.promptTokens },
+        };
+      },
+    );
+  }
 };

@@ -13,15 +13,18 @@ const CONSUMER = principal('app', 'consumer');
 const model = analyzeReachability(kafka('kafka', 'events')).model;
 
 describe('expectedEdgesFromGrants', () => {
-  it('turns an http grant into one edge per method and path', () => {
+  it('turns an http grant into one edge per method and path of each operation, never crossing operations', () => {
     const grant: GrantRecord = {
       kind: 'http',
       grantee: CONSUMER,
       target: { namespace: 'app', workload: 'embedder', port: 8080 },
-      methods: ['POST'],
-      paths: ['/embed', '/v1/embeddings'],
+      operations: [
+        { methods: ['POST'], paths: ['/embed', '/v1/embeddings'] },
+        { methods: ['GET'], paths: ['/info'] },
+      ],
     };
     expect(expectedEdgesFromGrants([grant], model).map(edgeKey)).toEqual([
+      `${CONSUMER} -> app/embedder:8080 http GET /info`,
       `${CONSUMER} -> app/embedder:8080 http POST /embed`,
       `${CONSUMER} -> app/embedder:8080 http POST /v1/embeddings`,
     ]);

@@ -85,12 +85,61 @@ describe.each(stackNames)('stack %s', (stack) => {
     expect(report.notes).toEqual([]);
   });
 
-  it('lets the consumer POST /embed but not GET /metrics on the embedder', () => {
+  it('lets the consumer POST /embed and nothing else on the embedder', () => {
     const to = `${consumer.principal} -> ${embedder.namespace}/embedder:${embedderPort} http`;
-    expect(keys).toContain(`${to} POST /embed`);
-    expect(keys).toContain(`${to} POST /v1/embeddings`);
-    expect(keys.filter((k) => k.startsWith(to) && !k.startsWith(`${to} POST `))).toEqual([]);
+    expect(keys.filter((k) => k.startsWith(to))).toEqual([`${to} POST /embed`]);
   });
+
+  it('lets the consumer call only the Chroma requests it sends: no collection, database or tenant admin', () => {
+    const to = `${consumer.principal} -> ${chroma.namespace}/chroma:`;
+    const db = '/api/v2/tenants/default_tenant/databases/default_database';
+    expect(keys.filter((k) => k.startsWith(to)).map((k) => k.split(' http ')[1])).toEqual(
+      [
+        'GET /api/v2/pre-flight-checks',
+        `POST ${db}/collections`,
+        `POST ${db}/collections/{*}/delete`,
+        `POST ${db}/collections/{*}/get`,
+        `POST ${db}/collections/{*}/upsert`,
+      ].sort(),
+    );
+  });
+
+  const config = getStack(stack);
+  const principalOf = (s: { namespace: string; serviceAccount: string }) =>
+    `cluster.local/ns/${s.namespace}/sa/${s.serviceAccount}`;
+
+  it.each(config.readers ?? [])(
+    'lets reader $name embed and read Chroma, but not reach Kafka or write to Chroma',
+    (reader) => {
+      const from = keys.filter((k) => k.startsWith(`${principalOf(reader)} `));
+      expect(from.length).toBeGreaterThan(0);
+      expect(from.filter((k) => k.includes(' -> kafka'))).toEqual([]);
+      const chromaEdges = from.filter((k) => k.includes('/chroma:'));
+      expect(chromaEdges.length).toBeGreaterThan(0);
+      for (const k of chromaEdges)
+        expect(k).toMatch(
+          / http (GET \S+\/collections\/[^/]+|POST \S+\/collections\/\{\*\}\/(query|get))$/,
+        );
+      for (const k of from.filter((e) => e.includes('/embedder:')))
+        expect(k).toMatch(/ http POST \/embed$/);
+      expect(from.every((k) => k.includes('/chroma:') || k.includes('/embedder:'))).toBe(true);
+    },
+  );
+
+  it.each(config.producers ?? [])(
+    'lets producer $name write documents.parsed over the TLS listener, and nothing else',
+    (producer) => {
+      const from = keys.filter((k) => k.startsWith(`${principalOf(producer)} `));
+      const kafka = from.filter((k) => k.includes(' -> kafka:'));
+      expect(kafka.map((k) => k.split(' ').slice(-2).join(' ')).sort()).toEqual([
+        'topic:documents.parsed Describe',
+        'topic:documents.parsed Write',
+      ]);
+      const rest = from.filter((k) => !k.includes(' -> kafka:'));
+      expect(rest.length).toBeGreaterThan(0);
+      for (const k of rest) expect(k).toMatch(/ -> kafka\/meshrag-broker:9093 tcp$/);
+    },
+  );
 
   it('lets the embedder reach nothing: neither Chroma nor Kafka', () => {
     expect(keys.filter((k) => k.startsWith(`${embedder.principal} `))).toEqual([]);
@@ -100,13 +149,23 @@ describe.each(stackNames)('stack %s', (stack) => {
     expect(keys.filter((k) => k.startsWith(`${chroma.principal} `))).toEqual([]);
   });
 
+  it('models the Entity Operator: it reaches the brokers on replication only, an edge internal to Kafka', () => {
+    const operator = workload('meshrag-entity-operator');
+    const from = report.internalEdges
+      .map(edgeKey)
+      .filter((k) => k.startsWith(`${operator.principal} `));
+    expect(from.length).toBeGreaterThan(0);
+    for (const k of from) expect(k).toMatch(/ -> kafka\/meshrag-(broker|controller):9091 tcp$/);
+    expect(keys.filter((k) => k.startsWith(`${operator.principal} `))).toEqual([]);
+  });
+
   it('lets nothing unnamed reach anything', () => {
     expect(keys.filter((k) => k.startsWith('unknown'))).toEqual([]);
   });
 
-  it('lets monitoring GET /metrics and nothing else', () => {
+  it('lets monitoring GET /metrics on meshed workloads and reach the Kafka Exporter port, nothing else', () => {
     const monitoring = grants
-      .filter((g) => g.kind === 'http' && g.paths.includes('/metrics'))
+      .filter((g) => g.kind === 'http' && g.operations.some((o) => o.paths.includes('/metrics')))
       .map((g) => g.grantee);
     expect(monitoring.length).toBeGreaterThan(0);
     const fromMonitoring = report.edges.filter(
@@ -114,8 +173,17 @@ describe.each(stackNames)('stack %s', (stack) => {
     );
     expect(fromMonitoring.length).toBeGreaterThan(0);
     for (const edge of fromMonitoring) {
-      expect(edge).toMatchObject({ kind: 'http', method: 'GET', path: '/metrics' });
+      if (edge.kind === 'tcp') {
+        expect(edge.target).toEqual({
+          namespace: 'kafka',
+          workload: 'meshrag-kafka-exporter',
+          port: 9404,
+        });
+      } else {
+        expect(edge).toMatchObject({ kind: 'http', method: 'GET', path: '/metrics' });
+      }
     }
+    expect(fromMonitoring.filter((e) => e.kind === 'tcp')).toHaveLength(1);
   });
 
   it('gives the consumer its Kafka topics through its KafkaUser, and a connection to the TLS listener', () => {
@@ -135,6 +203,33 @@ describe.each(stackNames)('stack %s', (stack) => {
     ).toBe(false);
     expect(keys.some((k) => k.startsWith(`${consumer.principal} -> `) && / tcp$/.test(k))).toBe(
       true,
+    );
+  });
+});
+
+describe('fails when an onboarded service is widened (dev)', () => {
+  const { manifests, grants } = rendered('dev');
+
+  it("fails when a reader's Chroma policy is widened to every path: the writes show up as extra", () => {
+    const broken = copy(manifests);
+    const policy = find(broken, 'AuthorizationPolicy', 'chroma-query-example-rag', 'meshrag');
+    const rules = (policy.spec as { rules: { to: { operation: { paths: string[] } }[] }[] }).rules;
+    for (const to of rules[0]?.to ?? []) to.operation.paths = ['/api/v2/*'];
+    const { extra } = diffFor(broken, grants);
+    expect(extra).toContain(
+      'cluster.local/ns/rag-demo/sa/example-rag -> meshrag/chroma:8000 http POST /api/v2/*',
+    );
+  });
+
+  it("fails when a producer's KafkaUser may also read: the Read edge is extra", () => {
+    const broken = copy(manifests);
+    const user = find(broken, 'KafkaUser', 'example-parser', 'meshrag');
+    const acls = (user.spec as { authorization: { acls: { operations: string[] }[] } })
+      .authorization.acls;
+    acls[0]?.operations.push('Read');
+    const { extra } = diffFor(broken, grants);
+    expect(extra).toContain(
+      'cluster.local/ns/ingest-demo/sa/example-parser -> kafka:kafka/meshrag topic:documents.parsed Read',
     );
   });
 });

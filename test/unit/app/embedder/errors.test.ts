@@ -29,10 +29,15 @@ describe('toEmbedderError', () => {
   });
 
   it('treats an unexpected exception as an internal error (500), not a backend failure', () => {
-    const mapped = toEmbedderError(new TypeError('x is undefined'));
+    const mapped = toEmbedderError(new TypeError('x is undefined at /srv/app/secret.ts:12'));
     expect(mapped).toBeInstanceOf(InternalError);
     expect(mapped.statusCode).toBe(500);
-    expect(mapped.toEnvelope()).toEqual({ error: 'x is undefined', error_type: 'internal' });
+    // the client never sees the internal message (issue 10); the handler logs it
+    expect(mapped.toEnvelope()).toEqual({
+      error: 'internal error; the embedder log has the details',
+      error_type: 'internal',
+    });
+    expect(JSON.stringify(mapped.toEnvelope())).not.toContain('secret');
     expect(new BackendError('run failed').statusCode).toBe(424);
   });
 });

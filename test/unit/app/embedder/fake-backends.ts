@@ -20,6 +20,9 @@ export const failingBackend: BackendFactory = async () => ({
   embed: async () => {
     throw new BackendError('model run failed: simulated onnxruntime failure');
   },
+  embedTokens: async () => {
+    throw new BackendError('model run failed: simulated onnxruntime failure');
+  },
   isAlive: () => true,
   close: async () => {},
 });
@@ -43,6 +46,11 @@ export function heldBackend(): {
       runs.push(sequences.length);
       await gate;
       return sequences.map((ids) => new Float32Array(384).fill(ids.length));
+    },
+    embedTokens: async (sequences) => {
+      runs.push(sequences.length);
+      await gate;
+      return sequences.map((ids) => new Float32Array(384 * ids.length).fill(ids.length));
     },
     isAlive: () => !isClosed,
     close: async () => {

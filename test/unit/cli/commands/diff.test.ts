@@ -72,14 +72,14 @@ describe('meshrag diff', () => {
   it('an added grant: the new objects and the new edge', () => {
     const app = new App({ outdir: '.' });
     const chart = new MeshragStack(app, 'dev', { config: getStack('dev') });
-    chart.chroma.grantReadWrite(chart.monitoring);
+    chart.chroma.grantIndexWrite(chart.monitoring);
     const head = parseManifestYaml(toYaml(chart.toJson()));
     const r = review(stackObjects('dev'), head);
     expect(r.objects.added.map((o) => `${o.kind} ${o.name}`)).toEqual(
-      expect.arrayContaining(['AuthorizationPolicy chroma-readwrite-prometheus']),
+      expect.arrayContaining(['AuthorizationPolicy chroma-index-prometheus']),
     );
     expect(r.edgesAdded).toContain(
-      'cluster.local/ns/monitoring/sa/prometheus -> meshrag/chroma:8000 http GET /api/v2/*',
+      'cluster.local/ns/monitoring/sa/prometheus -> meshrag/chroma:8000 http GET /api/v2/pre-flight-checks',
     );
     expect(r.edgesRemoved).toEqual([]);
     expect(formatReviewDiff(r, 'markdown')).toMatch(

@@ -51,6 +51,27 @@ describe('meshrag render', () => {
     }
   });
 
+  it('fails when the render index lists a path outside the folder, deleting nothing', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'meshrag-render-'));
+    const out = join(parent, 'out');
+    try {
+      await writeRenderFiles(out, new Map([['a/kept.yaml', 'y: 1\n']]));
+      await writeFile(join(parent, 'x'), 'not yours');
+      await writeFile(join(parent, 'x.yaml'), 'not yours');
+      for (const crafted of ['../x', '../x.yaml', 'a/../../x.yaml', '/etc/hostname']) {
+        await writeFile(join(out, RENDER_INDEX_FILE), `a/kept.yaml\n${crafted}\n`);
+        await expect(writeRenderFiles(out, new Map([['b/new.yaml', 'z: 1\n']]))).rejects.toThrow(
+          /not a file render writes inside the folder; nothing was deleted/,
+        );
+      }
+      expect(await readFile(join(parent, 'x'), 'utf8')).toBe('not yours');
+      expect(await readFile(join(parent, 'x.yaml'), 'utf8')).toBe('not yours');
+      expect(await readFile(join(out, 'a/kept.yaml'), 'utf8')).toBe('y: 1\n');
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+
   it('fails when --out holds files that are not an earlier render', async () => {
     const out = await mkdtemp(join(tmpdir(), 'meshrag-render-'));
     try {

@@ -88,8 +88,11 @@ describe('IngestionConsumer', { timeout: 30_000 }, () => {
     const container = deployment.spec.template.spec.containers[0];
 
     expect(deployment.spec.replicas).toBe(3);
-    expect(container.readinessProbe.httpGet).toMatchObject({ path: '/health', port: 9464 });
-    expect(container.livenessProbe.httpGet).toMatchObject({ path: '/health', port: 9464 });
+    expect(container.readinessProbe.httpGet).toMatchObject({ path: '/readyz', port: 9464 });
+    // liveness and startup never depend on group membership or Chroma (issue 10)
+    expect(container.livenessProbe.httpGet).toMatchObject({ path: '/livez', port: 9464 });
+    expect(container.startupProbe.httpGet).toMatchObject({ path: '/livez', port: 9464 });
+    expect(container.startupProbe.failureThreshold).toBeGreaterThanOrEqual(12);
     expect(container.securityContext).toMatchObject({
       runAsNonRoot: true,
       readOnlyRootFilesystem: true,

@@ -105,10 +105,12 @@ describe('EmbedderService', { timeout: 30_000 }, () => {
     expect(findObject(objects, 'Deployment', 'embedder').spec.replicas).toBeUndefined();
   });
 
-  it('grants invoke as POST /embed and /v1/embeddings only, and metrics as GET /metrics', () => {
+  it('grants invoke as POST /embed only by default, /v1/embeddings on request, and metrics as GET /metrics', () => {
     embedder({}, (e, ns) => {
       const client = new MeshIdentity(e, 'Client', { namespace: ns, name: 'client' });
+      const openAi = new MeshIdentity(e, 'OpenAi', { namespace: ns, name: 'openai-client' });
       e.grantInvoke(client);
+      e.grantInvoke(openAi, { apis: ['tei', 'openai'] });
       e.grantMetricsScrape(client);
       const target = { namespace: 'apps', workload: 'embedder', port: 8080 };
       expect(collectGrants(e)).toEqual([
@@ -116,12 +118,32 @@ describe('EmbedderService', { timeout: 30_000 }, () => {
           kind: 'http',
           grantee: client.principal,
           target,
-          methods: ['POST'],
-          paths: ['/embed', '/v1/embeddings'],
+          operations: [{ methods: ['POST'], paths: ['/embed'] }],
         },
-        { kind: 'http', grantee: client.principal, target, methods: ['GET'], paths: ['/metrics'] },
+        {
+          kind: 'http',
+          grantee: openAi.principal,
+          target,
+          operations: [{ methods: ['POST'], paths: ['/embed', '/v1/embeddings'] }],
+        },
+        {
+          kind: 'http',
+          grantee: client.principal,
+          target,
+          operations: [{ methods: ['GET'], paths: ['/metrics'] }],
+        },
       ]);
     });
+  });
+
+  it('fails when an invoke grant names no API', () => {
+    expect(() =>
+      embedder({}, (e, ns) => {
+        e.grantInvoke(new MeshIdentity(e, 'Client', { namespace: ns, name: 'client' }), {
+          apis: [],
+        });
+      }),
+    ).toThrow(/invoke grant for cluster.local\/ns\/apps\/sa\/client names no API/);
   });
 
   it('fails when a GPU count is set on a CPU stack', () => {

@@ -23,8 +23,7 @@ const invoke = (api: TestWorkload, client: TestWorkload): HttpGrantProps => ({
   grantee: client.identity,
   name: 'invoke',
   portName: 'http-api',
-  methods: ['POST'],
-  paths: ['/run'],
+  operations: [{ methods: ['POST'], paths: ['/run'] }],
 });
 
 describe('HttpGrant', { timeout: 30_000 }, () => {
@@ -74,6 +73,26 @@ describe('HttpGrant', { timeout: 30_000 }, () => {
     });
   });
 
+  it('emits one Istio operation per granted operation, so methods never cross paths', () => {
+    const objects = synthChart((chart) => {
+      const { api, client } = setup(chart);
+      new HttpGrant(api, 'Invoke', {
+        ...invoke(api, client),
+        operations: [
+          { methods: ['GET'], paths: ['/status'] },
+          { methods: ['POST'], paths: ['/run', '/items/{*}/run'] },
+        ],
+      });
+    });
+
+    expect(
+      findObject(objects, 'AuthorizationPolicy', 'api-invoke-client').spec.rules[0].to,
+    ).toEqual([
+      { operation: { ports: ['8080'], methods: ['GET'], paths: ['/status'] } },
+      { operation: { ports: ['8080'], methods: ['POST'], paths: ['/run', '/items/{*}/run'] } },
+    ]);
+  });
+
   it('records the grant as data', () => {
     synthChart((chart) => {
       const { api, client } = setup(chart);
@@ -83,8 +102,7 @@ describe('HttpGrant', { timeout: 30_000 }, () => {
           kind: 'http',
           grantee: 'cluster.local/ns/apps/sa/client',
           target: { namespace: 'apps', workload: 'api', port: 8080 },
-          methods: ['POST'],
-          paths: ['/run'],
+          operations: [{ methods: ['POST'], paths: ['/run'] }],
         },
       ]);
     });
@@ -97,8 +115,7 @@ describe('HttpGrant', { timeout: 30_000 }, () => {
       new HttpGrant(api, 'Read', {
         ...invoke(api, client),
         name: 'read',
-        methods: ['GET'],
-        paths: ['/status'],
+        operations: [{ methods: ['GET'], paths: ['/status'] }],
       });
       const prom = MeshIdentity.fromExternal({
         namespaceName: 'mon',
@@ -152,10 +169,11 @@ describe('HttpGrant', { timeout: 30_000 }, () => {
 
   it('fails when methods or paths are empty or malformed', () => {
     const cases: [Partial<HttpGrantProps>, RegExp][] = [
-      [{ methods: [] }, /at least one method and one path/],
-      [{ paths: [] }, /at least one method and one path/],
-      [{ methods: ['post'] }, /unknown method 'post'/],
-      [{ paths: ['run'] }, /path 'run' must start with '\/'/],
+      [{ operations: [] }, /at least one operation/],
+      [{ operations: [{ methods: [], paths: ['/run'] }] }, /at least one method and one path/],
+      [{ operations: [{ methods: ['POST'], paths: [] }] }, /at least one method and one path/],
+      [{ operations: [{ methods: ['post'], paths: ['/run'] }] }, /unknown method 'post'/],
+      [{ operations: [{ methods: ['POST'], paths: ['run'] }] }, /path 'run' must start with '\/'/],
       [{ name: 'Invoke' }, /grant name 'Invoke'/],
     ];
     for (const [override, error] of cases) {

@@ -41,8 +41,15 @@ describe('KafkaCluster', { timeout: 30_000 }, () => {
       authentication: { type: 'tls' },
     });
     expect(spec.kafka.authorization).toEqual({ type: 'simple' });
-    expect(spec.entityOperator.topicOperator).toEqual({});
-    expect(spec.entityOperator.userOperator).toEqual({ watchedNamespace: 'apps' });
+    const operatorResources = {
+      requests: { cpu: '100m', memory: '256Mi' },
+      limits: { memory: '512Mi' },
+    };
+    expect(spec.entityOperator.topicOperator).toEqual({ resources: operatorResources });
+    expect(spec.entityOperator.userOperator).toEqual({
+      watchedNamespace: 'apps',
+      resources: operatorResources,
+    });
   });
 
   it('sets replication defaults from its props', () => {
@@ -178,5 +185,24 @@ describe('KafkaCluster', { timeout: 30_000 }, () => {
         }),
       ),
     ).toThrow(/memoryLimitMiB must be a whole number >= 2048/);
+  });
+
+  it('renders broker JMX metrics only when asked: metricsConfig from a ConfigMap of exporter rules', () => {
+    const off = synthChart((chart) => kafkaFixture(chart));
+    expect(findObject(off, 'Kafka', 'meshrag').spec.kafka.metricsConfig).toBeUndefined();
+
+    const objects = synthChart((chart) => kafkaFixture(chart, { brokerMetrics: true }));
+    expect(findObject(objects, 'Kafka', 'meshrag').spec.kafka.metricsConfig).toEqual({
+      type: 'jmxPrometheusExporter',
+      valueFrom: {
+        configMapKeyRef: { name: 'meshrag-kafka-jmx-metrics', key: 'metrics-config.yml' },
+      },
+    });
+    const rules = findObject(objects, 'ConfigMap', 'meshrag-kafka-jmx-metrics', 'kafka').data[
+      'metrics-config.yml'
+    ];
+    expect(rules).toContain('lowercaseOutputName: true');
+    expect(rules).toContain('kafka.(\\w+)<type=(.+), name=(.+)><>Value');
+    for (const o of objects) expect(validateManifest(o)).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RecordSizeBudget } from '../../../../app/common/record-size-budget.js';
 import { collectGrants } from '../../../../constructs/grants/grant.js';
 import { KafkaClientUser } from '../../../../constructs/kafka/kafka-client-user.js';
 import { KafkaTopic, type KafkaTopicProps } from '../../../../constructs/kafka/kafka-topic.js';
@@ -10,7 +11,7 @@ import { findObject, synthChart } from '../../../helpers/synth-chart.js';
 const settings = { partitions: 12, replicas: 3, retentionMs: 604_800_000, minInsyncReplicas: 2 };
 
 describe('KafkaTopic', { timeout: 30_000 }, () => {
-  it('is a KafkaTopic for the cluster with partitions, replicas, retention and min ISR', () => {
+  it('is a KafkaTopic for the cluster with partitions, replicas, retention, min ISR and the size budget', () => {
     const objects = synthChart((chart) => {
       const { kafka } = kafkaFixture(chart);
       new KafkaTopic(chart, 'Topic', {
@@ -25,7 +26,11 @@ describe('KafkaTopic', { timeout: 30_000 }, () => {
     expect(topic.spec).toEqual({
       partitions: 12,
       replicas: 3,
-      config: { 'retention.ms': 604_800_000, 'min.insync.replicas': 2 },
+      config: {
+        'retention.ms': 604_800_000,
+        'min.insync.replicas': 2,
+        'max.message.bytes': RecordSizeBudget.maxMessageBytes,
+      },
     });
     expect(validateManifest(topic)).toEqual([]);
   });
@@ -173,5 +178,21 @@ describe('KafkaTopic', { timeout: 30_000 }, () => {
         });
       }),
     ).toThrow(/consumer group 'bad group'/);
+  });
+});
+
+describe('KafkaTopic max.message.bytes', () => {
+  it('fails when max.message.bytes is not a positive integer', () => {
+    expect(() =>
+      synthChart((chart) => {
+        const { kafka } = kafkaFixture(chart);
+        new KafkaTopic(chart, 'Topic', {
+          cluster: kafka,
+          topicName: 'documents.parsed',
+          ...settings,
+          maxMessageBytes: 0,
+        });
+      }),
+    ).toThrow(/max.message.bytes/);
   });
 });

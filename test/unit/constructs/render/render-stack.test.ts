@@ -129,7 +129,12 @@ describe('renderStack', () => {
       expect(t.spec).toEqual({
         partitions: 12,
         replicas: 3,
-        config: { 'retention.ms': 604_800_000, 'min.insync.replicas': 2 },
+        config: {
+          'retention.ms': 604_800_000,
+          'min.insync.replicas': 2,
+          // the record size budget: 2.3 MiB, the DLQ one header allowance more
+          'max.message.bytes': t.metadata.name === 'documents.dlq' ? 2_490_368 : 2_424_832,
+        },
       });
     }
     for (const t of topics('dev')) expect(t.spec.replicas).toBe(1);

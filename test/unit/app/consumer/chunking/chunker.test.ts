@@ -37,7 +37,7 @@ describe('Chunker packing (one token per word)', () => {
   it('makes one chunk of a short text, keeping its original characters', () => {
     const chunker = new Chunker(wordCounter, { chunkTokens: 10, overlapTokens: 2 });
     expect(chunker.chunk('  Hello,\n  World!  ')).toEqual([
-      { index: 0, text: 'Hello,\n  World!', tokenCount: 2 },
+      { index: 0, start: 2, text: 'Hello,\n  World!', tokenCount: 2 },
     ]);
   });
 
@@ -129,7 +129,7 @@ describe.skipIf(!existsSync(join(modelDir, 'tokenizer.json')))(
     it('counts a word over 100 characters as one token, as the model does', () => {
       const blob = 'QmFzZTY0'.repeat(200);
       const chunks = chunker.chunk(`before ${blob} after`);
-      expect(chunks).toEqual([{ index: 0, text: `before ${blob} after`, tokenCount: 3 }]);
+      expect(chunks).toEqual([{ index: 0, start: 0, text: `before ${blob} after`, tokenCount: 3 }]);
       expect(countWithSpecials(chunks[0]?.text ?? '')).toBe(5);
     });
 
@@ -138,6 +138,168 @@ describe.skipIf(!existsSync(join(modelDir, 'tokenizer.json')))(
       const chunks = small.chunk(prose);
       expect(chunks.length).toBeGreaterThan(chunker.chunk(prose).length * 3);
       for (const chunk of chunks) expect(small.count(chunk.text)).toBeLessThanOrEqual(32);
+    });
+  },
+);
+
+/** A counter that also adds up the characters it was asked to tokenize: the chunker's cost. */
+function costCounter(count: (text: string) => number) {
+  const cost = { calls: 0, chars: 0 };
+  const counter = (text: string): number => {
+    cost.calls++;
+    cost.chars += text.length;
+    return count(text);
+  };
+  return { cost, counter };
+}
+
+/** As BERT pre-tokenizes: runs of letters/digits, and each punctuation mark alone. */
+const bertLikeCounter = (text: string): number =>
+  (text.match(/[^\s\p{P}!-/:-@[-`{-~]+|[\p{P}!-/:-@[-`{-~]/gu) ?? []).length;
+
+describe('Chunker cost and budget (issue 10: one record must not stop a partition)', () => {
+  it('tokenizes at most a few times the text, whatever its shape (linear cost)', () => {
+    for (const make of [
+      (n: number) => 'a,'.repeat(n / 2), // the issue's record: one 800 KB "word"
+      (n: number) => '—'.repeat(n), // punctuation the pre-tokenizer isolates, not ASCII
+      (n: number) => 'x9q'.repeat(n / 3), // one long word of many tokens
+      (n: number) => 'word, '.repeat(n / 6),
+    ]) {
+      for (const size of [6_000, 24_000, 96_000]) {
+        const { cost, counter } = costCounter(bertLikeCounter);
+        const chunker = new Chunker(counter, { chunkTokens: 32, overlapTokens: 4 });
+        const text = make(size);
+        chunker.chunk(text);
+        expect(cost.chars).toBeLessThanOrEqual(4 * text.length + 1_000);
+      }
+    }
+  });
+
+  it('fails with too-complex once a document passes maxChunks, without reading all of it', () => {
+    const { cost, counter } = costCounter(bertLikeCounter);
+    const chunker = new Chunker(counter, { chunkTokens: 32, overlapTokens: 0, maxChunks: 10 });
+    const text = 'a,'.repeat(400_000);
+    expect(() => chunker.chunk(text)).toThrow(
+      expect.objectContaining({ name: 'ChunkingError', reason: 'too-complex' }),
+    );
+    // stopped near 10 chunks' worth of units, not after 800,000 characters
+    expect(cost.chars).toBeLessThan(10_000);
+  });
+
+  it('cuts a huge word into pieces of at most maxPieceChars, in order, covering it', () => {
+    // one [UNK]-like token per piece however long: only maxPieceChars bounds the piece
+    const chunker = new Chunker((t) => (t.trim() === '' ? 0 : 1), {
+      chunkTokens: 16,
+      overlapTokens: 0,
+      maxPieceChars: 1_000,
+    });
+    const word = 'é'.repeat(10_500);
+    const chunks = chunker.chunk(`start ${word} end`);
+    expect(chunks.map((c) => c.text.length)).toEqual([
+      5,
+      ...Array.from({ length: 10 }, () => 1_000),
+      500,
+      3,
+    ]);
+    expect(
+      chunks
+        .slice(1, -1)
+        .map((c) => c.text)
+        .join(''),
+    ).toBe(word);
+  });
+
+  it('never cuts a surrogate pair in two', () => {
+    const chunker = new Chunker((t) => Array.from(t.trim()).length, {
+      chunkTokens: 9,
+      overlapTokens: 0,
+    });
+    const word = '😀'.repeat(500);
+    for (const chunk of chunker.chunk(word)) {
+      expect(chunk.text).toBe(Array.from(chunk.text).join(''));
+      expect(chunk.text.charCodeAt(0)).not.toBe(0xde00);
+      expect(chunk.tokenCount).toBeLessThanOrEqual(9);
+    }
+  });
+
+  it('yields to the event loop while it works, so heartbeats and /health get their turn', async () => {
+    const chunker = new Chunker(bertLikeCounter, { chunkTokens: 32, sliceMs: 0 });
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await chunker.chunkAsync('word, '.repeat(20_000));
+    ticking = false;
+    expect(turns).toBeGreaterThan(10);
+  });
+
+  it('fails with too-complex past its time budget', async () => {
+    const chunker = new Chunker(bertLikeCounter, { budgetMs: 0, sliceMs: 0 });
+    await expect(chunker.chunkAsync('word, '.repeat(50_000))).rejects.toMatchObject({
+      name: 'ChunkingError',
+      reason: 'too-complex',
+      message: expect.stringMatching(/0 ms budget/),
+    });
+  });
+
+  it('stops when its signal is aborted', async () => {
+    const chunker = new Chunker(bertLikeCounter, { sliceMs: 0 });
+    await expect(
+      chunker.chunkAsync('word, '.repeat(50_000), { signal: AbortSignal.abort() }),
+    ).rejects.toThrow();
+  });
+
+  it('keeps its token-count cache within cacheBytes', () => {
+    const chunker = new Chunker(bertLikeCounter, { cacheBytes: 10_000 });
+    chunker.chunk(Array.from({ length: 5_000 }, (_, i) => `distinct${i}`).join(' '));
+    expect(chunker.cacheSizeBytes).toBeGreaterThan(0);
+    expect(chunker.cacheSizeBytes).toBeLessThanOrEqual(10_000);
+  });
+
+  it('fails when maxChunks or maxPieceChars is out of range', () => {
+    expect(() => new Chunker(bertLikeCounter, { maxChunks: 0 })).toThrow(/maxChunks must be/);
+    expect(() => new Chunker(bertLikeCounter, { maxPieceChars: 10 })).toThrow(
+      /maxPieceChars must be an integer >= 128/,
+    );
+  });
+});
+
+describe.skipIf(!existsSync(join(modelDir, 'tokenizer.json')))(
+  'Chunker on hostile shapes, with the model tokenizer',
+  () => {
+    let chunker: Chunker;
+    beforeAll(async () => {
+      chunker = await Chunker.fromModelDir(modelDir);
+    });
+
+    it('refuses the issue record ("a," x 400,000, 800 KB) as too-complex', async () => {
+      await expect(chunker.chunkAsync('a,'.repeat(400_000))).rejects.toMatchObject({
+        reason: 'too-complex',
+        message: expect.stringMatching(/more than 4096 chunks/),
+      });
+    });
+
+    it.each([
+      ['a 200 KB word of one letter', 'a'.repeat(200_000)],
+      ['a run of one multi-byte character', 'é'.repeat(100_000)],
+      ['a run of CJK characters', '中'.repeat(20_000)],
+      ['a run of emoji', '😀'.repeat(50_000)],
+      ['punctuation-dense text', '!?.,;:—…'.repeat(5_000)],
+    ])('cuts %s into chunks that fit the model and cover it in order', async (_, text) => {
+      const chunks = await chunker.chunkAsync(text);
+      expect(chunks.length).toBeGreaterThan(0);
+      let end = 0;
+      for (const chunk of chunks) {
+        expect(text.slice(chunk.start, chunk.start + chunk.text.length)).toBe(chunk.text);
+        expect(chunk.start).toBeLessThanOrEqual(end); // no gap: the text is covered
+        expect(chunk.text.length).toBeLessThanOrEqual(4096);
+        expect(chunker.count(chunk.text)).toBeLessThanOrEqual(128);
+        end = Math.max(end, chunk.start + chunk.text.length);
+      }
+      expect(end).toBe(text.length);
     });
   },
 );

@@ -13,19 +13,26 @@ import {
   type OutgoingMessage,
 } from '../../../../../app/consumer/src/delivery/lifecycle-messages.js';
 import type { IEmbedder } from '../../../../../app/consumer/src/embedding/embed-client.js';
-import { EmbedderBusyError, EmbedderRequestError } from '../../../../../app/consumer/src/errors.js';
+import {
+  EmbedderBusyError,
+  EmbedderRequestError,
+  IndexWriteError,
+} from '../../../../../app/consumer/src/errors.js';
 import {
   chunkId,
+  DEFAULT_TENANT,
   type DocumentExtent,
   type IVectorIndex,
   type VectorRecord,
 } from '../../../../../app/consumer/src/indexing/chroma-index.js';
 
-/** One token per word, chunks of 8 words, no overlap: a document of n words has ceil(n/8) chunks. */
-const chunker = new Chunker((text) => text.split(/\s+/).filter(Boolean).length, {
-  chunkTokens: 8,
-  overlapTokens: 0,
-});
+/**
+ * One token per word, chunks of 8 words, no overlap: a document of n words has ceil(n/8)
+ * chunks. Zero-width spaces count nothing, as the model's tokenizer drops them.
+ */
+const countWords = (text: string) =>
+  text.split(/\s+/).filter((word) => word.replaceAll('\u200b', '') !== '').length;
+const chunker = new Chunker(countWords, { chunkTokens: 8, overlapTokens: 0 });
 
 class MemoryIndex implements IVectorIndex {
   readonly records = new Map<string, VectorRecord>();
@@ -40,12 +47,15 @@ class MemoryIndex implements IVectorIndex {
   }
   async upsert(records: readonly VectorRecord[]) {
     this.upserts++;
-    for (const r of records) this.records.set(chunkId(r.docId, r.chunkIndex), r);
+    for (const r of records) this.records.set(chunkId(r.docId, r.chunkIndex, r.tenant), r);
   }
   async deleteStale(extents: readonly DocumentExtent[]) {
-    for (const { docId, chunkCount } of extents) {
+    // as Chroma's `where`: docId, tenant (metadata) and chunkIndex
+    for (const { docId, tenant = DEFAULT_TENANT, chunkCount } of extents) {
       for (const [id, r] of this.records) {
-        if (r.docId === docId && r.chunkIndex >= chunkCount) this.records.delete(id);
+        if (r.docId === docId && r.metadata.tenant === tenant && r.chunkIndex >= chunkCount) {
+          this.records.delete(id);
+        }
       }
     }
   }
@@ -74,12 +84,18 @@ class MemorySink implements IMessageSink {
   }
 }
 
-function setup(options: { maxGroupChunks?: number } = {}) {
+function setup(options: { maxGroupChunks?: number; chunker?: Chunker } = {}) {
   const index = new MemoryIndex();
   const embedder = new FakeEmbedder();
   const sink = new MemorySink();
   const pipeline = new DocumentPipeline(
-    { chunker, embedder, index, sink, logger: pino({ level: 'silent' }) },
+    {
+      chunker: options.chunker ?? chunker,
+      embedder,
+      index,
+      sink,
+      logger: pino({ level: 'silent' }),
+    },
     {
       collection: 'test',
       maxGroupChunks: options.maxGroupChunks ?? 100,
@@ -127,8 +143,9 @@ describe('DocumentPipeline', () => {
     ];
     const result = await pipeline.processBatch(records, hooks);
     expect(result).toEqual({ committed: 2 });
-    expect([...index.records.keys()].sort()).toEqual(['a#0', 'a#1', 'a#2', 'b#0']);
-    expect(index.records.get('b#0')?.metadata).toMatchObject({
+    // b names a tenant, so its ids are scoped to it; a is in the default tenant
+    expect([...index.records.keys()].sort()).toEqual(['a#0', 'a#1', 'a#2', 'b#0@t1']);
+    expect(index.records.get('b#0@t1')?.metadata).toMatchObject({
       docId: 'b',
       chunkIndex: 0,
       tenant: 't1',
@@ -212,6 +229,27 @@ describe('DocumentPipeline', () => {
     expect(sink.on(LifecycleTopics.dlq)).toHaveLength(0);
   });
 
+  it('fails when the group rebalances mid-embed: the error reaches kafkajs, nothing is committed or dead-lettered', async () => {
+    const { pipeline, hooks, commits, sink, index } = setup();
+    const records = [1, 2, 3].map((i) => record({ id: `r${i}`, content: words(9) }));
+    // What kafkajs throws from heartbeat() once the coordinator starts a rebalance.
+    const rebalance = Object.assign(new Error('The group is rebalancing, so a rejoin is needed'), {
+      name: 'KafkaJSProtocolError',
+      type: 'REBALANCE_IN_PROGRESS',
+    });
+    const rebalancing: BatchHooks = {
+      ...hooks,
+      heartbeat: async () => {
+        throw rebalance;
+      },
+    };
+    await expect(pipeline.processBatch(records, rebalancing)).rejects.toBe(rebalance);
+    expect(commits).toEqual([]);
+    expect(sink.on(LifecycleTopics.dlq)).toEqual([]);
+    expect(sink.on(LifecycleTopics.failed)).toEqual([]);
+    expect(index.records.size).toBe(0);
+  });
+
   it('does not embed an unchanged document again, and replaces a changed one', async () => {
     const { pipeline, hooks, embedder, index, sink } = setup();
     await pipeline.processBatch([record({ id: 'a', content: words(20) })], hooks);
@@ -253,5 +291,118 @@ describe('DocumentPipeline', () => {
     const result = await pipeline.processBatch(records, stopping);
     expect(result.committed).toBe(1);
     expect(commits).toEqual([records[0]?.offset]);
+  });
+
+  it('keeps two tenants with the same document id apart, in writes and in stale-chunk deletes', async () => {
+    const { pipeline, hooks, index } = setup();
+    await pipeline.processBatch(
+      [
+        record({ id: 'same', content: words(20), tenant: 'acme' }), // 3 chunks
+        record({ id: 'same', content: words(20, 'b'), tenant: 'globex' }), // 3 chunks
+        record({ id: 'same', content: words(20, 'c') }), // default tenant, 3 chunks
+      ],
+      hooks,
+    );
+    expect(index.records.size).toBe(9);
+    // acme's shorter version removes only acme's chunks past its new count
+    await pipeline.processBatch([record({ id: 'same', content: words(3), tenant: 'acme' })], hooks);
+    expect([...index.records.keys()].sort()).toEqual([
+      'same#0',
+      'same#0@acme',
+      'same#0@globex',
+      'same#1',
+      'same#1@globex',
+      'same#2',
+      'same#2@globex',
+    ]);
+    expect(index.records.get('same#0@globex')?.text.startsWith('b0')).toBe(true);
+    expect(index.records.get('same#0')?.metadata.tenant).toBe('default');
+  });
+
+  it('treats no tenant and the tenant "default" as the same tenant', async () => {
+    const { pipeline, hooks, index } = setup();
+    await pipeline.processBatch(
+      [
+        record({ id: 'd', content: words(3) }),
+        record({ id: 'd', content: words(3, 'x'), tenant: 'default' }),
+      ],
+      hooks,
+    );
+    expect([...index.records.keys()]).toEqual(['d#0']);
+    expect(index.records.get('d#0')?.text).toBe(words(3, 'x'));
+  });
+
+  it('sends content with no tokens to the DLQ as no-tokens, keeping the earlier chunks', async () => {
+    const { pipeline, hooks, index, sink, commits } = setup();
+    await pipeline.processBatch([record({ id: 'z', content: words(12) })], hooks);
+    expect([...index.records.keys()].sort()).toEqual(['z#0', 'z#1']);
+    const records = [
+      record({ id: 'z', content: '\u200b \u200b\u200b' }),
+      record({ id: 'after', content: words(2) }),
+    ];
+    const result = await pipeline.processBatch(records, hooks);
+    expect(result.committed).toBe(2);
+    expect(commits.at(-1)).toBe(records[1]?.offset);
+    expect([...index.records.keys()].sort()).toEqual(['after#0', 'z#0', 'z#1']);
+    const [dead] = sink.on(LifecycleTopics.dlq);
+    expect(dead?.headers).toMatchObject({
+      [DlqHeaders.errorClass]: 'ChunkingError',
+      [DlqHeaders.reason]: 'no-tokens',
+      [DlqHeaders.originalOffset]: records[0]?.offset,
+    });
+  });
+
+  it('sends a document over the chunk budget to the DLQ as too-complex, and indexes the next', async () => {
+    const budgeted = new Chunker(countWords, { chunkTokens: 8, overlapTokens: 0, maxChunks: 3 });
+    const { pipeline, hooks, index, sink, embedder } = setup({ chunker: budgeted });
+    const records = [
+      record({ id: 'huge', content: words(25) }), // 4 chunks > 3
+      record({ id: 'fits', content: words(24) }), // 3 chunks
+    ];
+    const result = await pipeline.processBatch(records, hooks);
+    expect(result.committed).toBe(2);
+    expect([...index.records.keys()].sort()).toEqual(['fits#0', 'fits#1', 'fits#2']);
+    expect(embedder.calls.flat().some((t) => t.includes('w24'))).toBe(false);
+    const [dead] = sink.on(LifecycleTopics.dlq);
+    expect(dead?.headers).toMatchObject({
+      [DlqHeaders.reason]: 'too-complex',
+      [DlqHeaders.attempts]: '1',
+      [DlqHeaders.originalOffset]: records[0]?.offset,
+    });
+    expect(dead?.headers?.[DlqHeaders.message]).toMatch(/more than 3 chunks/);
+  });
+
+  it('commits an offset only after the vectors of every record up to it are written', async () => {
+    // Would fail if the offset were committed before the upsert (or before a retried upsert
+    // finally succeeded): at each commit, the index must already hold every chunk of every
+    // record up to that offset.
+    const { pipeline, hooks, index } = setup({ maxGroupChunks: 2 });
+    const docs = [1, 2, 3, 4].map((i) => ({ id: `o${i}`, content: words(10) })); // 2 chunks each
+    const records = docs.map((d) => record(d));
+    const upsert = index.upsert.bind(index);
+    let failures = 0;
+    index.upsert = async (batch) => {
+      // the first attempt of every write fails (retriable): the commit must wait for the retry
+      if (failures++ % 2 === 0) {
+        throw new IndexWriteError('chroma: upsert failed: 503', { retriable: true });
+      }
+      await upsert(batch);
+    };
+    const seenAtCommit: string[][] = [];
+    const ordered: BatchHooks = {
+      ...hooks,
+      commit: async (offset) => {
+        seenAtCommit.push([...index.records.keys()].sort());
+        const upTo = records.findIndex((r) => r.offset === offset);
+        for (const doc of docs.slice(0, upTo + 1)) {
+          expect(index.records.has(`${doc.id}#0`)).toBe(true);
+          expect(index.records.has(`${doc.id}#1`)).toBe(true);
+        }
+        await hooks.commit(offset);
+      },
+    };
+    await pipeline.processBatch(records, ordered);
+    expect(seenAtCommit).toHaveLength(4);
+    expect(seenAtCommit.at(-1)).toHaveLength(8);
   });
 });

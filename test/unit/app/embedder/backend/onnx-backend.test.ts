@@ -25,6 +25,27 @@ describe('OnnxBackend', () => {
   );
 
   it(
+    'returns per-token vectors, padding cut off, whose mean is the pooled vector',
+    async () => {
+      const backend = await OnnxBackend.start(join(findModelDir(), 'model.onnx'));
+      const sequences = [Int32Array.of(101, 7592, 2088, 102), Int32Array.of(101, 102)];
+      const tokens = await backend.embedTokens(sequences);
+      const pooled = await backend.embed(sequences);
+      expect(tokens.map((t) => t.length)).toEqual([4 * 384, 2 * 384]);
+      tokens.forEach((flat, i) => {
+        const count = flat.length / 384;
+        for (const d of [0, 100, 383]) {
+          let sum = 0;
+          for (let t = 0; t < count; t++) sum += flat[t * 384 + d] as number;
+          expect(sum / count).toBeCloseTo(pooled[i]?.[d] as number, 5);
+        }
+      });
+      await backend.close();
+    },
+    LOAD_TIMEOUT_MS,
+  );
+
+  it(
     'fails at once, and reports itself dead, after its worker exits',
     async () => {
       const backend = await OnnxBackend.start(join(findModelDir(), 'model.onnx'));

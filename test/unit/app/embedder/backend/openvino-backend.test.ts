@@ -66,7 +66,7 @@ describe('OpenVINO backend', () => {
       expect(info.model_dtype).toBe('int8');
       const metrics = (await app.inject('/metrics')).body;
       expect(metrics).toMatch(
-        /meshrag_embed_backend_info\{runtime="onnxruntime",.*fallback="true"\} 1/,
+        /meshrag_embedder_backend_info\{[^}]*runtime="onnxruntime",.*fallback="true"\} 1/,
       );
       await app.close();
     },
@@ -82,7 +82,7 @@ describe('OpenVINO backend', () => {
       expect(info.model_dtype).toBe('int8');
       expect(info.execution_provider.fallback_reason).toBeNull();
       expect((await app.inject('/metrics')).body).toMatch(
-        /meshrag_embed_backend_info\{runtime="openvino",runtime_version="2026\.4\.1[^"]*",precision="int8",provider="cpu",fallback="false"\} 1/,
+        /meshrag_embedder_backend_info\{requested="cpu",active="cpu",runtime="openvino",runtime_version="2026\.4\.1[^"]*",precision="int8",fallback="false"\} 1/,
       );
       const response = await app.inject({
         method: 'POST',

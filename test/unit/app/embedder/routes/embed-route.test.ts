@@ -21,6 +21,7 @@ describe('POST /embed', () => {
             runs.push(sequences.length);
             return real.embed(sequences);
           },
+          embedTokens: (sequences) => real.embedTokens(sequences),
           isAlive: () => real.isAlive(),
           close: () => real.close(),
         };
@@ -179,7 +180,7 @@ describe('POST /embed', () => {
   });
 
   it('fails when the route does not exist (404 envelope)', async () => {
-    const response = await app.inject({ method: 'POST', url: '/embeddings' });
+    const response = await app.inject({ method: 'POST', url: '/no-such-route' });
     expect(response.statusCode).toBe(404);
     expect(response.json().error_type).toBe('not_found');
   });

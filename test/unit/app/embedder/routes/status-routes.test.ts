@@ -24,6 +24,7 @@ describe('GET /health, /info, /metrics', () => {
         return {
           info: real.info,
           embed: (s) => real.embed(s),
+          embedTokens: (s) => real.embedTokens(s),
           isAlive: () => alive,
           close: () => real.close(),
         };
@@ -65,6 +66,10 @@ describe('GET /health, /info, /metrics', () => {
     expect(info.execution_provider.active).toBe('cpu');
     expect(info.execution_provider.fallback_reason).toMatch(
       /CUDA execution provider failed to load/,
+    );
+    const metrics = (await app.inject('/metrics')).body;
+    expect(metrics).toMatch(
+      /meshrag_embedder_backend_info\{requested="cuda",active="cpu",[^}]*\} 1/,
     );
     const response = await app.inject({
       method: 'POST',

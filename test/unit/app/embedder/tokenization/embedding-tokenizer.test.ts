@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PayloadTooLargeError } from '../../../../../app/embedder/src/errors.js';
-import { EmbeddingTokenizer } from '../../../../../app/embedder/src/tokenization/embedding-tokenizer.js';
+import {
+  EmbeddingTokenizer,
+  INLINE_TOKENIZE_CHARS,
+} from '../../../../../app/embedder/src/tokenization/embedding-tokenizer.js';
 import { findModelDir } from '../../../../helpers/model-dir.js';
 
 describe('EmbeddingTokenizer', () => {
@@ -36,5 +39,35 @@ describe('EmbeddingTokenizer', () => {
     expect(() => tokenizer.encode('word '.repeat(600), { truncate: false }, 3)).toThrow(
       /input 3 has 602 tokens/,
     );
+  });
+
+  it('tokenizes a large request in a worker thread with the same ids, without holding the event loop', async () => {
+    const large = ['word, '.repeat(300), '!?.,'.repeat(512_000 / 4), 'Hello world'];
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const started = performance.now();
+    const sequences = await tokenizer.encodeAll(large, { truncate: true });
+    ticking = false;
+    const ms = performance.now() - started;
+    // the loop kept turning while 512 KB of punctuation was tokenized elsewhere
+    expect(turns).toBeGreaterThan(Math.min(50, ms / 20));
+    expect(sequences.map((s) => Array.from(s))).toEqual(
+      large.map((text) => Array.from(tokenizer.encode(text, { truncate: true }))),
+    );
+    await expect(tokenizer.encodeAll(large, { truncate: false })).rejects.toThrow(
+      PayloadTooLargeError,
+    );
+    await tokenizer.close();
+  }, 120_000);
+
+  it('tokenizes a small request inline', async () => {
+    const [ids] = await tokenizer.encodeAll(['Hello world'], { truncate: true });
+    expect(Array.from(ids ?? [])).toEqual([101, 7592, 2088, 102]);
+    expect(INLINE_TOKENIZE_CHARS).toBeGreaterThanOrEqual(1024);
   });
 });

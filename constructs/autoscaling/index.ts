@@ -1,0 +1,2 @@
+export * from './consumer-lag-scaler.js';
+export * from './embedder-queue-scaler.js';
