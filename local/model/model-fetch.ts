@@ -5,11 +5,13 @@
  *   2. a venv under the cache gets the pinned build packages (`build-requirements.txt`);
  *   3. `build-model.py` writes the fp32 ONNX graph with `onnx.helper` (no torch) and quantizes
  *      it with NNCF into a static int8 QDQ graph (onnxruntime) and int8 OpenVINO IR, and fails
- *      unless every variant matches a float64 numpy reference (fp32 >= 0.99999, int8 >= 0.995);
+ *      unless both fp32 paths match a float64 numpy reference (cosine >= 0.99999) and the int8
+ *      ones are not broken (mean cosine >= 0.95 against fp32; they miss the embedder's 0.995
+ *      gate on short texts, so the embedder serves fp32 by default);
  *   4. OpenVINO's runtime libraries (C API, CPU plugin, TBB) are copied out of the venv for the
  *      embedder's OpenVINO backend.
  * The fp32 graph and the tokenizer files are pinned by sha256 (the build is bit-exact); the int8
- * files by the accuracy gate and their size, since calibration runs on this CPU's kernels
+ * files by that sanity check and their size, since calibration runs on this CPU's kernels
  * (their sha256 as built here goes into the manifest, which catches later corruption).
  */
 import { createHash } from 'node:crypto';
@@ -284,7 +286,13 @@ async function buildVariants(args: BuildArgs): Promise<void> {
     ],
     {
       purpose: 'building the model variants (local/model/build-model.py)',
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      // numpy's BLAS would otherwise start a thread per core on top of the runtimes' own.
+      env: {
+        ...process.env,
+        PYTHONUNBUFFERED: '1',
+        OPENBLAS_NUM_THREADS: String(threads),
+        OMP_NUM_THREADS: String(threads),
+      },
       onLine: (line) => {
         if (line.startsWith('build-model:')) reporter.info(`  ${line.trim()}`);
       },

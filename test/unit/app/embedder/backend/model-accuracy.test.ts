@@ -3,7 +3,8 @@
  * onnxruntime (itself checked against a float64 numpy forward pass when it was built; see
  * build-report.json), over the 200+ varied texts in local/model/accuracy-texts.json (short,
  * long past 256 tokens, non-English, emoji, code). fp32 paths must reach cosine 0.9999 on every
- * text, int8 paths 0.995. Then a retrieval check on the sample corpus: the top-5 chunks of a
+ * text; int8 paths would need 0.995 and do not reach it yet, so they are measured, reported and
+ * kept off the default. Then a retrieval check on the sample corpus: the top-5 chunks of a
  * fixed query set under int8 against those under fp32.
  */
 import { readFile } from 'node:fs/promises';
@@ -14,6 +15,8 @@ import type { ModelPrecision } from '../../../../../app/embedder/src/backend/emb
 import { l2Normalize } from '../../../../../app/embedder/src/backend/mean-pooling.js';
 import { OnnxModel } from '../../../../../app/embedder/src/backend/onnx-model.js';
 import { OpenVinoModel } from '../../../../../app/embedder/src/backend/openvino-model.js';
+import { loadConfig } from '../../../../../app/embedder/src/config.js';
+import { resolvePrecision } from '../../../../../app/embedder/src/embedder.js';
 import { EmbeddingTokenizer } from '../../../../../app/embedder/src/tokenization/embedding-tokenizer.js';
 import { resolveCachePaths } from '../../../../../local/cache-paths.js';
 import { cosine } from '../../../../helpers/embedder-app.js';
@@ -121,8 +124,9 @@ describe('model accuracy gate: every variant against the fp32 reference', () => 
     expect(report.cosineVsNumpyFloat64['openvino-fp32']?.min).toBeGreaterThanOrEqual(0.99999);
   });
 
-  it('keeps every variant above its cosine floor on every text', async () => {
-    const summary: Record<string, { min: number; mean: number; worst: string }> = {};
+  const summary: Record<string, { min: number; mean: number; worst: string }> = {};
+  const measure = async () => {
+    if (Object.keys(summary).length > 0) return summary;
     for (const [name, { model }] of models) {
       const vectors = await embedAll(model, texts);
       const cosines = vectors.map((vector, i) => cosine(vector, reference[i] as Float32Array));
@@ -134,10 +138,29 @@ describe('model accuracy gate: every variant against the fp32 reference', () => 
       };
     }
     console.log(`accuracy vs fp32 over ${texts.length} texts: ${JSON.stringify(summary)}`);
+    return summary;
+  };
+
+  it('keeps every fp32 variant, the default, above its cosine floor on every text', async () => {
+    expect(resolvePrecision(loadConfig({}, [], { modelDir: files.dir }))).toBe('fp32');
+    const measured = await measure();
     const below = [...models]
-      .filter(([name, { precision }]) => (summary[name]?.min ?? 0) < MIN_COSINE[precision])
-      .map(([name]) => `${name}: ${JSON.stringify(summary[name])}`);
+      .filter(([, { precision }]) => precision === 'fp32')
+      .filter(([name]) => (measured[name]?.min ?? 0) < MIN_COSINE.fp32)
+      .map(([name]) => `${name}: ${JSON.stringify(measured[name])}`);
     expect(below).toEqual([]);
+  }, 600_000);
+
+  // The NNCF int8 variants miss the gate on the shortest texts (docs/model-build.md), which is
+  // why `auto` serves fp32. When a new recipe gets them past it, this fails: make int8 the CPU
+  // default again (resolvePrecision) and move them into the test above.
+  it('measures the int8 variants: not broken, but still below the gate, so not the default', async () => {
+    const measured = await measure();
+    for (const [name, { precision }] of models) {
+      if (precision !== 'int8') continue;
+      expect(measured[name]?.mean).toBeGreaterThanOrEqual(0.95);
+      expect(measured[name]?.min).toBeLessThan(MIN_COSINE.int8);
+    }
   }, 600_000);
 
   it('keeps the top-5 retrieval hits on the sample corpus nearly unchanged under int8', async () => {

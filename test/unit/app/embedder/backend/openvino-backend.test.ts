@@ -41,6 +41,48 @@ describe('OpenVINO backend', () => {
   );
 
   it(
+    'returns per-token vectors whose mean is the pooled vector, as onnxruntime does',
+    async () => {
+      const path = join(findModelDir(), 'model.onnx');
+      const openvino = await OnnxBackend.startOpenVino(path, { libDir, precision: 'fp32' });
+      const onnx = await OnnxBackend.start(path);
+      const [tokens, pooled, expected] = [
+        await openvino.embedTokens(SEQUENCES),
+        await openvino.embed(SEQUENCES),
+        await onnx.embedTokens(SEQUENCES),
+      ];
+      expect(tokens.map((t) => t.length)).toEqual([4 * 384, 2 * 384]);
+      tokens.forEach((flat, i) => {
+        const count = flat.length / 384;
+        const mean = new Float32Array(384);
+        for (let t = 0; t < count; t++) {
+          for (let d = 0; d < 384; d++)
+            mean[d] = (mean[d] as number) + (flat[t * 384 + d] as number) / count;
+          const token = flat.subarray(t * 384, (t + 1) * 384);
+          const other = (expected[i] as Float32Array).subarray(t * 384, (t + 1) * 384);
+          expect(cosine(token, other)).toBeGreaterThanOrEqual(0.9999);
+        }
+        expect(cosine(mean, pooled[i] as Float32Array)).toBeGreaterThanOrEqual(0.99999);
+      });
+      await openvino.close();
+      await onnx.close();
+    },
+    LOAD_TIMEOUT_MS,
+  );
+
+  it(
+    'serves the int8 IR when asked for it by name',
+    async () => {
+      const app = await buildTestApp({ config: { openvinoLibDir: libDir, precision: 'int8' } });
+      const info = (await app.inject('/info')).json();
+      expect(info.runtime).toMatchObject({ active: 'openvino', model_file: 'model-int8-ov.xml' });
+      expect(info.model_dtype).toBe('int8');
+      await app.close();
+    },
+    LOAD_TIMEOUT_MS,
+  );
+
+  it(
     'fails at boot when asked for by name and its library is not there',
     async () => {
       const app = await buildTestApp({
@@ -63,7 +105,7 @@ describe('OpenVINO backend', () => {
       expect(info.execution_provider.fallback_reason).toMatch(
         /OpenVINO unavailable, serving on onnxruntime: .*no openvinoLibDir configured/,
       );
-      expect(info.model_dtype).toBe('int8');
+      expect(info.model_dtype).toBe('fp32');
       const metrics = (await app.inject('/metrics')).body;
       expect(metrics).toMatch(
         /meshrag_embedder_backend_info\{[^}]*runtime="onnxruntime",.*fallback="true"\} 1/,
@@ -74,15 +116,15 @@ describe('OpenVINO backend', () => {
   );
 
   it(
-    'serves the int8 IR by default on CPU when the runtime is there',
+    'serves the fp32 graph by default on CPU when the runtime is there (int8 misses the gate)',
     async () => {
       const app = await buildTestApp({ config: { openvinoLibDir: libDir } });
       const info = (await app.inject('/info')).json();
-      expect(info.runtime).toMatchObject({ active: 'openvino', model_file: 'model-int8-ov.xml' });
-      expect(info.model_dtype).toBe('int8');
+      expect(info.runtime).toMatchObject({ active: 'openvino', model_file: 'model.onnx' });
+      expect(info.model_dtype).toBe('fp32');
       expect(info.execution_provider.fallback_reason).toBeNull();
       expect((await app.inject('/metrics')).body).toMatch(
-        /meshrag_embedder_backend_info\{requested="cpu",active="cpu",runtime="openvino",runtime_version="2026\.4\.1[^"]*",precision="int8",fallback="false"\} 1/,
+        /meshrag_embedder_backend_info\{requested="cpu",active="cpu",runtime="openvino",runtime_version="2026\.4\.1[^"]*",precision="fp32",fallback="false"\} 1/,
       );
       const response = await app.inject({
         method: 'POST',

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { onnxBackendFactory } from '../../../../../app/embedder/src/embedder.js';
 import { buildTestApp } from '../../../../helpers/embedder-app.js';
 
-describe('GET /health, /info, /metrics', () => {
+// Each test loads the 90 MB fp32 graph: a second alone, tens of seconds on a loaded two-core
+// machine, past vitest's 5 s default.
+describe('GET /health, /info, /metrics', { timeout: 120_000 }, () => {
   it('reports 503 on /health until the model is loaded, then 200', async () => {
     const app = await buildTestApp({ start: false });
     const before = await app.inject('/health');
