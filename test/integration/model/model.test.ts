@@ -1,6 +1,6 @@
 /**
  * The real model from the cache that `meshrag local fetch` fills: verified by its manifest,
- * tokenized and run through onnxruntime (the int8 QDQ graph) exactly as the embedder does, giving 384-dim unit
+ * tokenized and run through onnxruntime (the fp32 graph, the default precision) exactly as the embedder does, giving 384-dim unit
  * vectors whose cosine ranks related sentences above unrelated ones.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -20,7 +20,7 @@ describe('the cached all-MiniLM-L6-v2 model', () => {
   beforeAll(async () => {
     // The global setup hands over the cache's verified model directory.
     files = await loadModelFiles(inject('modelDir') ?? findModelDir());
-    model = await OnnxModel.load(files.paths['model-int8-qdq.onnx'], { precision: 'int8' });
+    model = await OnnxModel.load(files.paths['model.onnx'], { precision: 'fp32' });
     tokenizer = await EmbeddingTokenizer.load(
       files.paths['tokenizer.json'],
       files.paths['tokenizer_config.json'],

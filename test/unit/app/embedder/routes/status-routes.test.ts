@@ -44,11 +44,15 @@ describe('GET /health, /info, /metrics', { timeout: 120_000 }, () => {
   });
 
   it('describes the model, its limits and the execution provider on /info', async () => {
-    const app = await buildTestApp({ config: { maxBatchTokens: 4096, intraOpNumThreads: 1 } });
+    // onnxruntime by name: under `auto` without OpenVINO's libraries the fallback is reported
+    // (openvino-backend.test.ts covers that).
+    const app = await buildTestApp({
+      config: { maxBatchTokens: 4096, intraOpNumThreads: 1, runtime: 'onnxruntime' },
+    });
     const info = (await app.inject('/info')).json();
     expect(info).toMatchObject({
       model_id: 'sentence-transformers/all-MiniLM-L6-v2',
-      model_dtype: 'int8',
+      model_dtype: 'fp32',
       model_type: { embedding: { pooling: 'mean' } },
       dimensions: 384,
       max_input_length: 256,
