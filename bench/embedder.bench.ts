@@ -429,7 +429,8 @@ const byVariant = new Map<string, number>(
 const baselineTps = byVariant.get(contenders[0]?.name ?? '') ?? Number.NaN;
 // Only variants that pass the accuracy gate compete for "best": the NNCF int8 ones do not yet
 // (test/unit/app/embedder/backend/model-accuracy.test.ts), so they get a ratio of their own.
-const ratioOf = (c: (typeof contenders)[number]) => (byVariant.get(c.name) ?? Number.NaN) / baselineTps;
+const ratioOf = (c: (typeof contenders)[number]) =>
+  (byVariant.get(c.name) ?? Number.NaN) / baselineTps;
 const best = contenders
   .filter((c) => !c.baseline && !c.int8)
   .reduce((a, b) => ((byVariant.get(b.name) ?? 0) > (byVariant.get(a.name) ?? 0) ? b : a));
