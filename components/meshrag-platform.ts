@@ -21,7 +21,7 @@ const GROUP_OF_KIND: Readonly<Record<string, Exclude<PlatformGroup, 'services'>>
   KafkaUser: 'kafka',
 };
 
-/** Makes the Kafka group wait until Strimzi reports the cluster Ready (CA Secrets written). */
+/** Makes the Kafka group wait until Strimzi reports the cluster and users Ready (Secrets written). */
 export const KAFKA_WAIT_FOR = 'condition=Ready';
 
 export interface MeshragPlatformArgs {
@@ -71,6 +71,11 @@ export class MeshragPlatform extends pulumi.ComponentResource {
   public readonly strimzi: pulumi.Resource;
   /** The copy of the cluster CA Secret in the app namespace; undefined with `skipAwait`. */
   public readonly clusterCaCopy: k8s.core.v1.Secret | undefined;
+  /**
+   * What each producer outside the app namespace needs in its own namespace: its KafkaUser
+   * Secret and the cluster CA, copied. Empty with `skipAwait`.
+   */
+  public readonly producerCredentials: readonly k8s.core.v1.Secret[];
   /** `host:port` of the Kafka TLS bootstrap Service. */
   public readonly kafkaBootstrap: pulumi.Output<string>;
   public readonly namespaces: pulumi.Output<{ app: string; kafka: string }>;
@@ -86,6 +91,7 @@ export class MeshragPlatform extends pulumi.ComponentResource {
     this.istio = parts.istio;
     this.strimzi = parts.strimzi;
     this.clusterCaCopy = parts.clusterCaCopy;
+    this.producerCredentials = parts.producerCredentials;
     this.kafkaBootstrap = pulumi.output(parts.kafkaBootstrap);
     this.namespaces = pulumi.output({ ...args.config.namespaces });
     this.registerOutputs({ kafkaBootstrap: this.kafkaBootstrap, namespaces: this.namespaces });
@@ -97,7 +103,10 @@ export function createMeshragPlatform(
   parent: pulumi.Resource,
   name: string,
   args: MeshragPlatformArgs,
-): Pick<MeshragPlatform, 'groups' | 'istio' | 'strimzi' | 'clusterCaCopy'> & {
+): Pick<
+  MeshragPlatform,
+  'groups' | 'istio' | 'strimzi' | 'clusterCaCopy' | 'producerCredentials'
+> & {
   kafkaBootstrap: string;
 } {
   const { config } = args;
@@ -144,6 +153,7 @@ export function createMeshragPlatform(
   );
 
   const clusterCaCopy = skipAwait ? undefined : copyClusterCa(parent, name, config, kafka);
+  const producerCredentials = skipAwait ? [] : copyProducerCredentials(parent, name, config, kafka);
 
   const images = pulumi.all([args.images.embedder, args.images.consumer]);
   const serviceObjects = images.apply(([embedder, consumer]) =>
@@ -165,6 +175,7 @@ export function createMeshragPlatform(
     istio,
     strimzi,
     clusterCaCopy,
+    producerCredentials,
     kafkaBootstrap: bootstrap,
   };
 }
@@ -208,6 +219,107 @@ function copyClusterCa(
   );
 }
 
+/** The keys of the Secret Strimzi's User Operator writes for a `tls` KafkaUser. */
+export const KAFKA_USER_SECRET_KEYS = [
+  'ca.crt',
+  'user.crt',
+  'user.key',
+  'user.p12',
+  'user.password',
+] as const;
+
+/**
+ * Copies, for each producer outside the app namespace, its KafkaUser Secret (written by the User
+ * Operator into the app namespace, where it watches) and the cluster CA into the producer's
+ * namespace, where its pods mount them: the client certificate to authenticate, the CA to
+ * verify the brokers. Like the cluster CA copy, the reads wait for the Kafka group (the Kafka CR
+ * and every KafkaUser Ready) and run again on every `up`, so renewed certificates reach the
+ * copies on the next deploy. The producer's namespace belongs to its team and must exist.
+ */
+function copyProducerCredentials(
+  parent: pulumi.Resource,
+  name: string,
+  config: MeshragStackConfig,
+  kafka: k8s.yaml.v2.ConfigGroup,
+): k8s.core.v1.Secret[] {
+  const app = config.namespaces.app;
+  const caName = `${config.kafka.clusterName}-cluster-ca-cert`;
+  const copies: k8s.core.v1.Secret[] = [];
+  const caSource = (): k8s.core.v1.Secret =>
+    k8s.core.v1.Secret.get(
+      `${name}-producers-cluster-ca-source`,
+      kafka.resources.apply(() => `${config.namespaces.kafka}/${caName}`),
+      { parent, dependsOn: [kafka] },
+    );
+  let ca: k8s.core.v1.Secret | undefined;
+  const namespacesWithCa = new Set<string>();
+  for (const producer of config.producers ?? []) {
+    if (producer.namespace === app) continue;
+    const source = k8s.core.v1.Secret.get(
+      `${name}-producer-${producer.name}-source`,
+      kafka.resources.apply(() => `${app}/${producer.name}`),
+      { parent, dependsOn: [kafka] },
+    );
+    copies.push(
+      copiedSecret(parent, `${name}-producer-${producer.name}`, {
+        name: producer.name,
+        namespace: producer.namespace,
+        from: `${app}/${producer.name}`,
+        data: source.data.apply((data) =>
+          Object.fromEntries(KAFKA_USER_SECRET_KEYS.map((k) => [k, data?.[k] ?? ''])),
+        ),
+        dependsOn: kafka,
+      }),
+    );
+    if (!namespacesWithCa.has(producer.namespace)) {
+      namespacesWithCa.add(producer.namespace);
+      ca ??= caSource();
+      copies.push(
+        copiedSecret(parent, `${name}-cluster-ca-${producer.namespace}`, {
+          name: caName,
+          namespace: producer.namespace,
+          from: `${config.namespaces.kafka}/${caName}`,
+          data: ca.data.apply(
+            (data): Record<string, string> => ({ 'ca.crt': data?.['ca.crt'] ?? '' }),
+          ),
+          dependsOn: kafka,
+        }),
+      );
+    }
+  }
+  return copies;
+}
+
+function copiedSecret(
+  parent: pulumi.Resource,
+  resourceName: string,
+  args: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly from: string;
+    readonly data: pulumi.Output<Record<string, string>>;
+    readonly dependsOn: pulumi.Resource;
+  },
+): k8s.core.v1.Secret {
+  return new k8s.core.v1.Secret(
+    resourceName,
+    {
+      metadata: {
+        name: args.name,
+        namespace: args.namespace,
+        labels: {
+          'app.kubernetes.io/part-of': 'meshrag',
+          'app.kubernetes.io/managed-by': 'meshrag',
+        },
+        annotations: { 'meshrag.io/copied-from': args.from },
+      },
+      type: 'Opaque',
+      data: pulumi.secret(args.data),
+    },
+    { parent, dependsOn: [args.dependsOn], additionalSecretOutputs: ['data', 'stringData'] },
+  );
+}
+
 function PLACEHOLDER_IMAGE(service: string): string {
   return `meshrag.invalid/pending-${service}:image`;
 }
@@ -240,15 +352,16 @@ export function splitIntoGroups(
 }
 
 /**
- * What the deploy adds to rendered objects: the Kafka CR waits for Ready (so the CA copy can
- * be read), unless readiness is skipped altogether. The objects are copied, never changed.
+ * What the deploy adds to rendered objects: the Kafka CR and the KafkaUsers wait for Ready (so
+ * the CA and the producers' user Secrets exist when they are copied), unless readiness is
+ * skipped altogether. The objects are copied, never changed.
  */
 export function deployableObjects(
   objects: readonly RenderedObject[],
   options: { readonly skipAwait: boolean },
 ): RenderedObject[] {
   return objects.map((o) => {
-    if (options.skipAwait || o.kind !== 'Kafka') return o;
+    if (options.skipAwait || (o.kind !== 'Kafka' && o.kind !== 'KafkaUser')) return o;
     const annotations = (o.metadata.annotations ?? {}) as Record<string, string>;
     return {
       ...o,

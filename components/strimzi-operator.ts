@@ -23,6 +23,17 @@ export interface StrimziOperatorArgs {
    */
   readonly watchAnyNamespace?: boolean;
   /**
+   * Let the Cluster Operator generate NetworkPolicies for the clusters it runs
+   * (`STRIMZI_NETWORK_POLICY_GENERATION`). Off: meshrag's constructs render every policy of the
+   * Kafka namespace, and the generated ones would open the metrics port (9404) of every Kafka
+   * node and of the Kafka Exporter to every pod. Turning it off does not delete policies an
+   * earlier operator generated (`<cluster>-network-policy-kafka`, `<cluster>-kafka-exporter`,
+   * `<cluster>-entity-operator`): delete those once.
+   * @see https://strimzi.io/docs/operators/latest/deploying#ref-operator-cluster-str
+   * @default false
+   */
+  readonly generateNetworkPolicy?: boolean;
+  /**
    * Extra chart values, merged over meshrag's.
    * @default - none
    */
@@ -77,6 +88,7 @@ export function createStrimziOperator(
       values: {
         watchNamespaces: watch.filter((ns) => ns !== args.namespace),
         watchAnyNamespace: args.watchAnyNamespace ?? false,
+        generateNetworkPolicy: args.generateNetworkPolicy ?? false,
         ...args.values,
       },
       skipAwait: args.skipAwait ?? false,

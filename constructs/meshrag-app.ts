@@ -74,6 +74,9 @@ export class MeshragStack extends Chart {
       ...(config.kafka.rackTopologyKey === undefined
         ? {}
         : { rackTopologyKey: config.kafka.rackTopologyKey }),
+      ...(config.kafka.clusterOperatorNamespace === undefined
+        ? {}
+        : { clusterOperatorNamespace: config.kafka.clusterOperatorNamespace }),
     });
     this.topics = new LifecycleTopicSet(this, 'Topics', {
       cluster: this.kafka,

@@ -38,6 +38,11 @@ export interface MeshragStackConfig {
      * @default - none
      */
     readonly rackTopologyKey?: string;
+    /**
+     * Where the Strimzi Cluster Operator runs (started with `generateNetworkPolicy: false`).
+     * @default - the Kafka namespace, where `MeshragPlatform` installs it
+     */
+    readonly clusterOperatorNamespace?: string;
   };
   readonly topics: KafkaTopicPlan;
   readonly embedder: {

@@ -34,6 +34,7 @@ import {
 } from './reachability-edge.js';
 import {
   buildReachabilityModel,
+  FROM_PRINCIPAL_ANNOTATION,
   type KafkaCluster,
   type KafkaResourceType,
   labelsOfNamespace,
@@ -220,8 +221,8 @@ function analysisSources(model: ReachabilityModel): AnalysisSource[] {
     const known = namespace !== null && model.namespaces.has(namespace);
     const namespaceLabels = labelsOfNamespace(model, namespace ?? UNLISTED);
     // A workload we cannot see: it is taken to carry the pod labels that NetworkPolicy peers
-    // in its namespace ask for (one candidate per peer), or none at all.
-    const candidates = peerPodLabels(model, namespaceLabels);
+    // in its namespace ask for of it (one candidate per peer), or none at all.
+    const candidates = peerPodLabels(model, namespaceLabels, principal);
     for (const podLabels of candidates.length > 0 ? candidates : [{}]) {
       sources.push({
         edgeSource: identitySource(principal),
@@ -259,13 +260,21 @@ function analysisSources(model: ReachabilityModel): AnalysisSource[] {
 
 /**
  * The `matchLabels` of every NetworkPolicy peer whose namespaceSelector selects a namespace
- * with these labels: what the manifests expect pods there to carry.
+ * with these labels: what the manifests expect pods of this principal there to carry. A policy
+ * whose {@link FROM_PRINCIPAL_ANNOTATION} names another principal speaks of that one's pods, so
+ * two services of one namespace keep their own labels; a policy without it may mean anyone's.
  */
-function peerPodLabels(model: ReachabilityModel, namespaceLabels: Labels): Labels[] {
+function peerPodLabels(
+  model: ReachabilityModel,
+  namespaceLabels: Labels,
+  principal: string,
+): Labels[] {
   const found = new Map<string, Labels>();
   for (const { object, synthesisedFor } of model.networkPolicies) {
     // Only what the manifests say; an operator's policy says nothing about this identity.
     if (synthesisedFor !== undefined) continue;
+    const owner = asLabels(object.metadata.annotations)[FROM_PRINCIPAL_ANNOTATION];
+    if (owner !== undefined && owner !== principal) continue;
     const spec = asRecord(object.spec);
     const rules = [
       ...asArray(spec.ingress).map((r) => asRecord(r).from),

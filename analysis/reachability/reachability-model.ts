@@ -26,6 +26,25 @@ export const TRUST_DOMAIN = 'cluster.local';
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** Names the mesh principal of the workload that holds a KafkaUser's Secret. */
 export const KAFKA_USER_PRINCIPAL_ANNOTATION = 'meshrag.io/mesh-principal';
+/**
+ * On a `Kafka`: `'false'` says its Cluster Operator runs with
+ * `STRIMZI_NETWORK_POLICY_GENERATION=false`, so the cluster's NetworkPolicies are the rendered
+ * ones only; otherwise the operator's generated policies are modelled.
+ */
+export const STRIMZI_NETWORK_POLICY_GENERATION_ANNOTATION =
+  'meshrag.io/strimzi-network-policy-generation';
+/**
+ * On a `Kafka`: the namespace its Strimzi Cluster Operator runs in. When that is the Kafka
+ * namespace, the operator (installed from Strimzi's chart, not rendered) is modelled there as
+ * the Deployment `strimzi-cluster-operator`.
+ */
+export const STRIMZI_CLUSTER_OPERATOR_NAMESPACE_ANNOTATION =
+  'meshrag.io/strimzi-cluster-operator-namespace';
+/**
+ * On a NetworkPolicy: the mesh principal whose pods its `from` peers select (meshrag's grants
+ * write it), so an identity no rendered workload carries takes only its own pod labels.
+ */
+export const FROM_PRINCIPAL_ANNOTATION = 'meshrag.io/from-principal';
 /** Istio's per-pod injection switch (label, or the older annotation). */
 export const SIDECAR_INJECT = 'sidecar.istio.io/inject';
 
@@ -236,7 +255,7 @@ export function buildReachabilityModel(objects: readonly ManifestObject[]): Reac
         namespaceOf(o) === namespaceOf(kafka) &&
         asLabels(o.metadata.labels)['strimzi.io/cluster'] === kafka.metadata.name,
     );
-    const { cluster, poolWorkloads, policy } = readKafka(
+    const { cluster, poolWorkloads, policies } = readKafka(
       kafka,
       pools,
       namespaceLabels(namespaceOf(kafka)),
@@ -244,7 +263,7 @@ export function buildReachabilityModel(objects: readonly ManifestObject[]): Reac
     );
     kafkaClusters.push(cluster);
     workloads.push(...poolWorkloads);
-    syntheticPolicies.push(policy);
+    syntheticPolicies.push(...policies);
   }
 
   const kafkaUsers = kafkaObjects
@@ -499,20 +518,26 @@ const CONTROLPLANE_PORT = 9090;
 const REPLICATION_PORT = 9091;
 const KAFKA_AGENT_PORT = 8443;
 const METRICS_PORT = 9404;
+/** Health-check ports of the Topic and User Operator containers in the Entity Operator pod. */
+const TOPIC_OPERATOR_HEALTH_PORT = 8080;
+const USER_OPERATOR_HEALTH_PORT = 8081;
 
 /**
  * A Strimzi `Kafka` and its node pools as workloads (one per pool, named like the
- * StrimziPodSet), and the NetworkPolicy the Cluster Operator creates for it at run time: it is
- * not in the rendered manifests, but it is in the cluster, and it opens every listener to
- * `networkPolicyPeers` (to everyone when that list is empty).
- * @see https://github.com/strimzi/strimzi-kafka-operator/blob/main/cluster-operator/src/main/java/io/strimzi/operator/cluster/model/KafkaCluster.java (generateNetworkPolicy)
+ * StrimziPodSet), and the NetworkPolicies the Cluster Operator creates at run time unless the
+ * `Kafka` says it runs without (see {@link STRIMZI_NETWORK_POLICY_GENERATION_ANNOTATION}): not in
+ * the rendered manifests, but in the cluster. The Kafka nodes' opens every listener to
+ * `networkPolicyPeers` (to everyone when that list is empty) and the metrics port to everyone;
+ * the Kafka Exporter's opens its metrics port, and the Entity Operator's its health ports, to
+ * everyone.
+ * @see https://github.com/strimzi/strimzi-kafka-operator/blob/1.2.0/cluster-operator/src/main/java/io/strimzi/operator/cluster/model/KafkaCluster.java (generateNetworkPolicy; also EntityOperator.java, KafkaExporter.java)
  */
 function readKafka(
   kafka: ManifestObject,
   pools: readonly ManifestObject[],
   namespaceLabels: Labels,
   warnings: string[],
-): { cluster: KafkaCluster; poolWorkloads: Workload[]; policy: PolicyObject } {
+): { cluster: KafkaCluster; poolWorkloads: Workload[]; policies: PolicyObject[] } {
   const namespace = namespaceOf(kafka);
   const name = kafka.metadata.name;
   const kafkaSpec = asRecord(asRecord(kafka.spec).kafka);
@@ -629,9 +654,33 @@ function readKafka(
       ports: [
         ...(component === 'kafka-exporter'
           ? [{ port: METRICS_PORT, name: 'tcp-prometheus', protocol: 'tcp' as const }]
-          : []),
+          : [
+              { port: TOPIC_OPERATOR_HEALTH_PORT, name: 'healthcheck', protocol: 'tcp' as const },
+              { port: USER_OPERATOR_HEALTH_PORT, name: 'healthcheck', protocol: 'tcp' as const },
+            ]),
         { port: UNDECLARED_PORT, protocol: 'tcp' },
       ],
+      secrets: new Set<string>(),
+      kafkaCluster: name,
+    });
+  }
+
+  // The Cluster Operator beside its cluster: a client of the nodes, serving nothing granted.
+  const annotations = asLabels(kafka.metadata.annotations);
+  if (annotations[STRIMZI_CLUSTER_OPERATOR_NAMESPACE_ANNOTATION] === namespace) {
+    const labels: Labels = {
+      name: 'strimzi-cluster-operator',
+      'strimzi.io/kind': 'cluster-operator',
+    };
+    poolWorkloads.push({
+      namespace,
+      name: 'strimzi-cluster-operator',
+      kind: 'Deployment',
+      labels,
+      serviceAccount: 'strimzi-cluster-operator',
+      principal: meshPrincipal(namespace, 'strimzi-cluster-operator'),
+      meshed: isMeshed(namespaceLabels, labels, {}),
+      ports: [{ port: UNDECLARED_PORT, protocol: 'tcp' }],
       secrets: new Set<string>(),
       kafkaCluster: name,
     });
@@ -647,28 +696,50 @@ function readKafka(
     ports: [{ protocol: 'TCP', port }],
     ...(from.length > 0 ? { from } : {}),
   });
-  const policyObject: ManifestObject = {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: { name: `${name}-network-policy-kafka`, namespace },
-    spec: {
-      podSelector: { matchLabels: clusterLabels },
-      policyTypes: ['Ingress'],
-      ingress: [
-        rule(CONTROLPLANE_PORT, [kafkaPods, clusterOperator]),
-        rule(REPLICATION_PORT, [
-          clusterOperator,
-          kafkaPods,
-          peer({ 'strimzi.io/name': `${name}-entity-operator` }),
-          peer({ 'strimzi.io/name': `${name}-kafka-exporter` }),
-          peer({ 'strimzi.io/name': `${name}-cruise-control` }),
-        ]),
-        rule(KAFKA_AGENT_PORT, [clusterOperator]),
-        ...listeners.map((l) => rule(l.port, l.networkPolicyPeers)),
-        ...(metricsEnabled ? [rule(METRICS_PORT, [])] : []),
-      ],
+  const synthesised = (
+    policyName: string,
+    podSelector: Labels,
+    ingress: unknown[],
+  ): PolicyObject => ({
+    object: {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: policyName, namespace },
+      spec: { podSelector: { matchLabels: podSelector }, policyTypes: ['Ingress'], ingress },
     },
-  };
+    synthesisedFor: `Strimzi Cluster Operator (Kafka ${namespace}/${name})`,
+  });
+  const generated = annotations[STRIMZI_NETWORK_POLICY_GENERATION_ANNOTATION] !== 'false';
+  const policies: PolicyObject[] = generated
+    ? [
+        synthesised(`${name}-network-policy-kafka`, clusterLabels, [
+          rule(CONTROLPLANE_PORT, [kafkaPods, clusterOperator]),
+          rule(REPLICATION_PORT, [
+            clusterOperator,
+            kafkaPods,
+            peer({ 'strimzi.io/name': `${name}-entity-operator` }),
+            peer({ 'strimzi.io/name': `${name}-kafka-exporter` }),
+            peer({ 'strimzi.io/name': `${name}-cruise-control` }),
+          ]),
+          rule(KAFKA_AGENT_PORT, [clusterOperator]),
+          ...listeners.map((l) => rule(l.port, l.networkPolicyPeers)),
+          ...(metricsEnabled ? [rule(METRICS_PORT, [])] : []),
+        ]),
+        ...operands.map(({ component }) =>
+          synthesised(
+            `${name}-${component}`,
+            {
+              'strimzi.io/cluster': name,
+              'strimzi.io/kind': 'Kafka',
+              'strimzi.io/name': `${name}-${component}`,
+            },
+            component === 'kafka-exporter'
+              ? [rule(METRICS_PORT, [])]
+              : [rule(TOPIC_OPERATOR_HEALTH_PORT, []), rule(USER_OPERATOR_HEALTH_PORT, [])],
+          ),
+        ),
+      ]
+    : [];
 
   return {
     cluster: {
@@ -687,10 +758,7 @@ function readKafka(
         asString(asRecord(entityOperator.topicOperator).watchedNamespace) ?? namespace,
     },
     poolWorkloads,
-    policy: {
-      object: policyObject,
-      synthesisedFor: `Strimzi Cluster Operator (Kafka ${namespace}/${name})`,
-    },
+    policies,
   };
 }
 

@@ -6,6 +6,7 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
+import { renderArchitectureSvg } from '../../analysis/architecture/architecture-diagram.js';
 import {
   analyzeReachability,
   type ReachabilityReport,
@@ -55,6 +56,19 @@ export async function graphStack(
   return { report, diff, output };
 }
 
+/**
+ * The stack's architecture as SVG: namespaces, workloads, Kafka, Chroma, GPU nodes, Istio and
+ * the grants between them, from the rendered objects (round-tripped through YAML) and grants.
+ */
+export async function architectureOfStack(stack: string): Promise<string> {
+  const { objects, grants } = renderStack(getStack(stack));
+  return renderArchitectureSvg({
+    title: `meshrag ${stack}: architecture (generated from the rendered stack and its grants)`,
+    objects: parseManifestYaml(toYaml(objects)),
+    grants,
+  });
+}
+
 /** Reads manifests from a YAML file, or every `.yaml`/`.yml` file under a folder (as `meshrag render --out` writes them). */
 export async function readManifests(path: string): Promise<ManifestObject[]> {
   if (!(await stat(path)).isDirectory()) return parseManifestYaml(await readFile(path, 'utf8'));
@@ -86,6 +100,10 @@ export function registerGraphCommand(program: Command): void {
       'analyse these rendered manifests (a YAML file or a `meshrag render --out` folder) instead of rendering the stack',
     )
     .option('--check', 'exit 1 when the edges differ from the stack’s declared grants')
+    .option(
+      '--architecture',
+      'draw the stack’s architecture (namespaces, workloads, Kafka, Istio, grants) as SVG instead',
+    )
     .action(
       async (options: {
         stack: string;
@@ -93,8 +111,20 @@ export function registerGraphCommand(program: Command): void {
         out?: string;
         manifests?: string;
         check?: boolean;
+        architecture?: boolean;
       }) => {
         try {
+          if (options.architecture === true) {
+            const svg = await architectureOfStack(options.stack);
+            if (options.out === undefined) process.stdout.write(svg);
+            else {
+              await writeFile(options.out, svg);
+              process.stderr.write(
+                `meshrag: wrote the architecture of ${options.stack} to ${options.out}\n`,
+              );
+            }
+            return;
+          }
           const manifests =
             options.manifests === undefined ? undefined : await readManifests(options.manifests);
           const { report, diff, output } = await graphStack(

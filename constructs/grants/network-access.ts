@@ -3,6 +3,13 @@ import type { Construct } from 'constructs';
 import { NAMESPACE_NAME_LABEL } from '../common/labels.js';
 import type { IMeshIdentity } from '../mesh/mesh-identity.js';
 
+/**
+ * On an ingress NetworkPolicy a grant renders: the mesh principal whose pods its `from` peer
+ * selects. Pod labels alone cannot tell two services of one namespace apart in an analysis that
+ * sees only manifests; this names whose labels they are.
+ */
+export const FROM_PRINCIPAL_ANNOTATION = 'meshrag.io/from-principal';
+
 /** The pods on the receiving side of a connection. */
 export interface NetworkTarget {
   readonly namespaceName: string;
@@ -31,6 +38,7 @@ export function allowNetworkAccess(
       metadata: {
         name: `${target.name}-from-${grantee.serviceAccountName}-${target.port}`,
         namespace: target.namespaceName,
+        annotations: { [FROM_PRINCIPAL_ANNOTATION]: grantee.principal },
       },
       spec: {
         podSelector: { matchLabels: { ...target.podLabels } },

@@ -14,6 +14,13 @@ import type { IMeshNamespace } from '../mesh/mesh-namespace.js';
 import { KafkaMetricsGrant } from './kafka-metrics-grant.js';
 import { KafkaNodePool, outOfMesh } from './kafka-node-pool.js';
 import { type KubernetesApiEndpoint, StrimziEgress } from './strimzi-egress.js';
+import {
+  STRIMZI_CLUSTER_OPERATOR_NAMESPACE_ANNOTATION,
+  STRIMZI_NETWORK_POLICY_GENERATION_ANNOTATION,
+  StrimziIngress,
+  strimziKafkaNodeLabels,
+} from './strimzi-ingress.js';
+import { STRIMZI_KAFKA_METRICS_RULES } from './strimzi-kafka-metrics-rules.js';
 
 /** The Kafka versions Strimzi 1.2 runs; meshrag targets 4.3.x. */
 const SUPPORTED_KAFKA_VERSION = /^4\.3\.[0-9]+$/;
@@ -83,13 +90,20 @@ export interface KafkaClusterProps {
    */
   readonly kafkaExporter?: boolean;
   /**
-   * Expose broker and controller JMX metrics with the Prometheus JMX exporter
-   * (`metricsConfig`, rules in a ConfigMap). Off by default: Strimzi's generated NetworkPolicy
-   * opens the metrics port (9404) of every Kafka node to every pod in the cluster, which no
-   * grant can narrow (policies only add), so an unknown pod could read broker metrics.
-   * @default false
+   * Expose broker and controller JMX metrics on 9404 with the Prometheus JMX exporter
+   * (`metricsConfig`, Strimzi's example rules in a ConfigMap); only granted scrapers reach it.
+   * @default true
    */
   readonly brokerMetrics?: boolean;
+  /**
+   * Where the Strimzi Cluster Operator runs: it gets the control-plane, replication and agent
+   * ports of the Kafka nodes (and, in this namespace, the egress it needs). The operator must run
+   * with `STRIMZI_NETWORK_POLICY_GENERATION=false` (chart value `generateNetworkPolicy: false`):
+   * the rendered NetworkPolicies replace the ones it would generate, which open the metrics port
+   * of every Kafka node and the Kafka Exporter to every pod.
+   * @default - the Kafka namespace (as `MeshragPlatform` installs it)
+   */
+  readonly clusterOperatorNamespace?: string;
 }
 
 /** Strimzi's metrics port on its pods. */
@@ -114,9 +128,11 @@ const DEFAULT_OPERATOR_RESOURCES: WorkloadResources = {
 /**
  * A Strimzi `Kafka` cluster in KRaft mode with separate controller and broker node pools.
  * Brokers stay out of the mesh; clients reach them only on a TLS listener with `tls` client
- * authentication and `simple` ACL authorization. The listener's `networkPolicyPeers` (from
- * which Strimzi generates its NetworkPolicy) list exactly the granted clients, so without a
- * grant nothing can open a connection.
+ * authentication and `simple` ACL authorization. Every NetworkPolicy of the cluster's pods is
+ * rendered here ({@link StrimziIngress}, grants) and the Cluster Operator generates none (the
+ * `Kafka` carries {@link STRIMZI_NETWORK_POLICY_GENERATION_ANNOTATION} `'false'`), so without a
+ * grant nothing can open a connection. The listener's `networkPolicyPeers` still list exactly the
+ * granted clients, for an operator that generates policies after all.
  *
  * The cluster CA certificate Secret `<cluster>-cluster-ca-cert` is created by Strimzi in the
  * broker namespace; clients in another namespace need a copy (the deploying layer does this).
@@ -144,6 +160,7 @@ export class KafkaCluster extends Construct {
   /** Labels of the Kafka Exporter's pods, when it runs. */
   public readonly kafkaExporterPodLabels: Readonly<Record<string, string>> | undefined;
   public readonly brokerMetrics: boolean;
+  public readonly clusterOperatorNamespace: string;
   public readonly controllerPool: KafkaNodePool;
   public readonly brokerPool: KafkaNodePool;
 
@@ -168,7 +185,12 @@ export class KafkaCluster extends Construct {
       (props.kafkaExporter ?? true)
         ? { 'strimzi.io/name': `${this.name}-kafka-exporter` }
         : undefined;
-    this.brokerMetrics = props.brokerMetrics ?? false;
+    this.brokerMetrics = props.brokerMetrics ?? true;
+    this.clusterOperatorNamespace = props.clusterOperatorNamespace ?? this.namespaceName;
+    validateDns1123Label(
+      `Kafka '${this.name}' clusterOperatorNamespace`,
+      this.clusterOperatorNamespace,
+    );
     const operatorResources = props.entityOperatorResources ?? DEFAULT_OPERATOR_RESOURCES;
     validateWorkloadResources(`Kafka '${this.name}' entity operator`, operatorResources);
 
@@ -221,15 +243,29 @@ export class KafkaCluster extends Construct {
         // Strimzi's init container reads the node's zone label from the API server.
         kafkaNodesUseApi: this.rackTopologyKey !== undefined,
         kafkaExporter: this.kafkaExporterPodLabels !== undefined,
+        clusterOperator: this.clusterOperatorNamespace === this.namespaceName,
         ...(props.kubernetesApi === undefined ? {} : { kubernetesApi: props.kubernetesApi }),
       });
     }
+    new StrimziIngress(this, 'Ingress', {
+      namespaceName: this.namespaceName,
+      clusterName: this.name,
+      clusterOperatorNamespace: this.clusterOperatorNamespace,
+      kafkaExporter: this.kafkaExporterPodLabels !== undefined,
+    });
 
     const rf = this.defaultReplicationFactor;
     new ApiObject(this, 'Resource', {
       apiVersion: 'kafka.strimzi.io/v1',
       kind: 'Kafka',
-      metadata: { name: this.name, namespace: this.namespaceName },
+      metadata: {
+        name: this.name,
+        namespace: this.namespaceName,
+        annotations: {
+          [STRIMZI_NETWORK_POLICY_GENERATION_ANNOTATION]: 'false',
+          [STRIMZI_CLUSTER_OPERATOR_NAMESPACE_ANNOTATION]: this.clusterOperatorNamespace,
+        },
+      },
       spec: {
         kafka: {
           version: this.version,
@@ -290,21 +326,37 @@ export class KafkaCluster extends Construct {
   }
 
   /**
-   * Lets the grantee scrape the Kafka Exporter's metrics (consumer group lag).
-   * @returns undefined when the cluster runs no Kafka Exporter
+   * Lets the grantee scrape Strimzi's metrics port (9404): the Kafka Exporter (consumer group
+   * lag) and, with `brokerMetrics`, every Kafka node pool (JMX metrics). One grant per workload.
    */
-  public grantMetricsScrape(grantee: IMeshIdentity): KafkaMetricsGrant | undefined {
-    if (this.kafkaExporterPodLabels === undefined) return undefined;
-    return new KafkaMetricsGrant(
-      this,
-      `Metrics-${grantee.namespaceName}-${grantee.serviceAccountName}`,
-      {
-        namespaceName: this.namespaceName,
-        workloadName: `${this.name}-kafka-exporter`,
-        podLabels: this.kafkaExporterPodLabels,
-        port: STRIMZI_METRICS_PORT,
-        grantee,
-      },
+  public grantMetricsScrape(grantee: IMeshIdentity): KafkaMetricsGrant[] {
+    const targets: (readonly [string, Readonly<Record<string, string>>])[] = [
+      ...(this.kafkaExporterPodLabels === undefined
+        ? []
+        : [[`${this.name}-kafka-exporter`, this.kafkaExporterPodLabels] as const]),
+      ...(this.brokerMetrics
+        ? [this.controllerPool, this.brokerPool].map(
+            (pool) =>
+              [
+                `${this.name}-${pool.name}`,
+                { ...strimziKafkaNodeLabels(this.name), 'strimzi.io/pool-name': pool.name },
+              ] as const,
+          )
+        : []),
+    ];
+    return targets.map(
+      ([workloadName, podLabels]) =>
+        new KafkaMetricsGrant(
+          this,
+          `Metrics-${workloadName}-${grantee.namespaceName}-${grantee.serviceAccountName}`,
+          {
+            namespaceName: this.namespaceName,
+            workloadName,
+            podLabels,
+            port: STRIMZI_METRICS_PORT,
+            grantee,
+          },
+        ),
     );
   }
 
@@ -313,7 +365,7 @@ export class KafkaCluster extends Construct {
     const name = `${this.name}-kafka-jmx-metrics`;
     new kplus.k8s.KubeConfigMap(this, 'JmxMetrics', {
       metadata: { name, namespace: this.namespaceName },
-      data: { [JMX_CONFIG_KEY]: JMX_EXPORTER_RULES },
+      data: { [JMX_CONFIG_KEY]: STRIMZI_KAFKA_METRICS_RULES },
     });
     return name;
   }
@@ -368,30 +420,3 @@ export function validateMinInsyncReplicas(
 }
 
 const JMX_CONFIG_KEY = 'metrics-config.yml';
-
-/**
- * Prometheus JMX exporter rules for Kafka's MBeans, in the shape of Strimzi's example
- * (`packaging/examples/metrics/kafka-metrics.yaml`): per-topic/partition gauges first, then
- * rates as counters, then every other gauge.
- */
-const JMX_EXPORTER_RULES = `lowercaseOutputName: true
-rules:
-  - pattern: kafka.server<type=(.+), name=(.+), clientId=(.+), topic=(.+), partition=(.*)><>Value
-    name: kafka_server_$1_$2
-    type: GAUGE
-    labels:
-      clientId: "$3"
-      topic: "$4"
-      partition: "$5"
-  - pattern: kafka.server<type=(.+), name=(.+)PerSec, topic=(.+)><>Count
-    name: kafka_server_$1_$2_total
-    type: COUNTER
-    labels:
-      topic: "$3"
-  - pattern: kafka.(\\w+)<type=(.+), name=(.+)PerSec\\w*><>Count
-    name: kafka_$1_$2_$3_total
-    type: COUNTER
-  - pattern: kafka.(\\w+)<type=(.+), name=(.+)><>Value
-    name: kafka_$1_$2_$3
-    type: GAUGE
-`;

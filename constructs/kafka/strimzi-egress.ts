@@ -1,5 +1,12 @@
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
+import {
+  CLUSTER_OPERATOR_POD_LABELS,
+  STRIMZI_CONTROLPLANE_PORT as CONTROLPLANE_PORT,
+  STRIMZI_KAFKA_AGENT_PORT as KAFKA_AGENT_PORT,
+  STRIMZI_REPLICATION_PORT as REPLICATION_PORT,
+  strimziKafkaNodeLabels,
+} from './strimzi-ingress.js';
 
 /** Where the Kubernetes API server answers, as seen from pods. */
 export interface KubernetesApiEndpoint {
@@ -33,31 +40,28 @@ export interface StrimziEgressProps {
    * @default false
    */
   readonly kafkaExporter?: boolean;
+  /**
+   * Whether the Cluster Operator runs in this namespace (as `MeshragPlatform` installs it): it
+   * watches the API server and talks to the Kafka nodes on the control-plane, replication and
+   * agent ports.
+   * @default false
+   */
+  readonly clusterOperator?: boolean;
 }
-
-/** Strimzi's internal ports: KRaft control plane, replication (also used by the operators). */
-const CONTROLPLANE_PORT = 9090;
-const REPLICATION_PORT = 9091;
 
 /**
  * The egress a Strimzi cluster needs in a namespace that denies egress by default, and no
  * more: Kafka nodes to each other on the control-plane and replication ports; the Entity
  * Operator (and the Kafka Exporter) to the brokers' replication port; the Entity Operator to the
  * API server (it watches KafkaTopics and KafkaUsers). DNS comes from the namespace baseline.
- * The Cluster Operator runs in its own namespace (installed from the chart), whose egress is
- * its own.
+ * When the Cluster Operator runs here too, it may reach the API server and the Kafka nodes.
  * Clients' TLS connections are ingress here; their egress is opened in their own namespace.
  * @see https://strimzi.io/docs/operators/latest/deploying#assembly-securing-access-str
  */
 export class StrimziEgress extends Construct {
   public constructor(scope: Construct, id: string, props: StrimziEgressProps) {
     super(scope, id);
-    const cluster = { 'strimzi.io/cluster': props.clusterName };
-    const kafkaNodes = {
-      ...cluster,
-      'strimzi.io/kind': 'Kafka',
-      'strimzi.io/component-type': 'kafka',
-    };
+    const kafkaNodes = strimziKafkaNodeLabels(props.clusterName);
     const apiCidrs = props.kubernetesApi?.cidrs ?? ['0.0.0.0/0'];
     const apiPorts = props.kubernetesApi?.ports ?? [443, 6443];
     const tcp = (ports: readonly number[]) =>
@@ -93,6 +97,20 @@ export class StrimziEgress extends Construct {
         [
           { to: [{ podSelector: { matchLabels: kafkaNodes } }], ports: tcp([REPLICATION_PORT]) },
           ...(component === 'entity-operator' ? [toApi] : []),
+        ],
+      );
+    }
+    if (props.clusterOperator === true) {
+      policy(
+        'ClusterOperator',
+        `${props.clusterName}-cluster-operator-egress`,
+        { ...CLUSTER_OPERATOR_POD_LABELS },
+        [
+          {
+            to: [{ podSelector: { matchLabels: kafkaNodes } }],
+            ports: tcp([CONTROLPLANE_PORT, REPLICATION_PORT, KAFKA_AGENT_PORT]),
+          },
+          toApi,
         ],
       );
     }

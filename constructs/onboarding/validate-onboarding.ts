@@ -1,8 +1,11 @@
+import { selectorLabels } from '../common/labels.js';
 import type { OnboardedService } from './onboarded-service.js';
 
 /**
- * Throws unless every onboarded service has its own name and identity, and no name takes one
- * of meshrag's own workloads (names become KafkaUser and policy names).
+ * Throws unless every onboarded service has its own name and identity, no name takes one
+ * of meshrag's own workloads (names become KafkaUser and policy names), and no two identities
+ * of one namespace have pod labels where one's selector matches the other's pods (their
+ * NetworkPolicies would open each other's ports).
  */
 export function validateOnboarding(
   services: readonly (OnboardedService & { readonly role: 'producer' | 'reader' })[],
@@ -31,5 +34,19 @@ export function validateOnboarding(
       );
     }
     principals.set(key, s.name);
+  }
+  for (const [i, a] of services.entries()) {
+    for (const b of services.slice(i + 1)) {
+      if (a.namespace !== b.namespace || a.serviceAccount === b.serviceAccount) continue;
+      const aLabels = a.podLabels ?? selectorLabels(a.name);
+      const bLabels = b.podLabels ?? selectorLabels(b.name);
+      const selects = (selector: Record<string, string>, pod: Record<string, string>) =>
+        Object.entries(selector).every(([k, v]) => pod[k] === v);
+      if (selects(aLabels, bLabels) || selects(bLabels, aLabels)) {
+        throw new Error(
+          `${b.role} '${b.name}': its pod labels ${JSON.stringify(bLabels)} and those of ${a.role} '${a.name}' ${JSON.stringify(aLabels)} in namespace ${a.namespace} select each other's pods, so a NetworkPolicy for one would admit the other; give each its own label (e.g. app.kubernetes.io/name)`,
+        );
+      }
+    }
   }
 }

@@ -7,7 +7,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController } from 'fastify';
+import Fastify, { type FastifyReply, LogController } from 'fastify';
 import { type Logger, pino } from 'pino';
 import type { EmbedderConfig } from './config.js';
 import { type BackendFactory, Embedder } from './embedder.js';
@@ -61,6 +61,12 @@ export function buildApp(options: BuildAppOptions) {
     logController: new LogController({ disableRequestLogging: true }),
     // No coercion: `inputs: 5` must be a 422, not the string "5".
     ajv: { customOptions: { coerceTypes: false } },
+    // A path the router cannot decode (`/v1/models/%E0%A4%A`) is answered by fastify itself,
+    // before any route or error handler; this gives it the envelope every other 400 has.
+    frameworkErrors: (error, _request, reply) => {
+      const mapped = toEmbedderError(error);
+      (reply as FastifyReply).status(mapped.statusCode).send(mapped.toEnvelope());
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only: anything else is a 415, not a string that then fails the schema.

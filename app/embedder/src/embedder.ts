@@ -222,7 +222,10 @@ export class Embedder {
           files.paths['tokenizer.json'],
           files.paths['tokenizer_config.json'],
           files.manifest.maxInputTokens,
-        ),
+        ).then(async (tokenizer) => {
+          await tokenizer.startWorker();
+          return tokenizer;
+        }),
         OffsetTokenizer.load(files.paths['tokenizer.json'], files.manifest.maxInputTokens),
         this.createBackend(files, this.config),
       ]);
@@ -231,6 +234,7 @@ export class Embedder {
       this.backend = backend;
       if (this.stateValue !== 'loading') {
         await backend.close();
+        await tokenizer.close();
         return;
       }
       this.queue = new BatchQueue({

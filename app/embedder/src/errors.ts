@@ -41,7 +41,7 @@ export class EmptyInputError extends EmbedderError {
   readonly errorType = 'empty';
 }
 
-/** 400: the body is not JSON. */
+/** 400: the body is not JSON, or the path is not valid percent-encoding. */
 export class MalformedBodyError extends EmbedderError {
   override readonly name = 'MalformedBodyError';
   readonly statusCode = 400;

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   FAKE_CA,
+  fakeUserSecret,
   find,
   installMocks,
   parentType,
@@ -29,6 +30,17 @@ describe('MeshragPlatform', { timeout: 60_000 }, () => {
       config: prod,
       images: { embedder: EMBEDDER, consumer: CONSUMER },
     });
+    new MeshragPlatform('onboard', {
+      config: {
+        ...dev,
+        producers: [
+          { name: 'parser-a', namespace: 'ingest', serviceAccount: 'parser-a' },
+          { name: 'parser-b', namespace: 'ingest', serviceAccount: 'parser-b' },
+          { name: 'in-app', namespace: dev.namespaces.app, serviceAccount: 'in-app' },
+        ],
+      },
+      images: dev.images,
+    });
     new MeshragPlatform('nodeless', {
       config: { ...dev, namespaces: { app: 'nodeless', kafka: 'nodeless-kafka' } },
       images: dev.images,
@@ -48,7 +60,7 @@ describe('MeshragPlatform', { timeout: 60_000 }, () => {
       images: { ...prod.images, embedder: EMBEDDER, consumer: CONSUMER },
     }).objects;
     const withoutWaitFor = applied.map((o) => {
-      if (o.kind !== 'Kafka') return o;
+      if (o.kind !== 'Kafka' && o.kind !== 'KafkaUser') return o;
       const { annotations: all, ...metadata } = o.metadata;
       const { 'pulumi.com/waitFor': _, ...annotations } = all;
       return {
@@ -141,11 +153,58 @@ describe('MeshragPlatform', { timeout: 60_000 }, () => {
     expect(recorded.filter((r) => r.name.startsWith('nodeless-cluster-ca'))).toEqual([]);
   });
 
-  it('adds the wait only to the Kafka CR and never changes its input', () => {
+  it('adds the wait only to the Kafka CR and the KafkaUsers, and never changes its input', () => {
     const objects = renderStack(dev).objects;
     const before = JSON.stringify(objects);
     const out = deployableObjects(objects, { skipAwait: false });
     expect(JSON.stringify(objects)).toBe(before);
-    expect(out.filter((o, i) => o !== objects[i]).map((o) => o.kind)).toEqual(['Kafka']);
+    expect(out.filter((o, i) => o !== objects[i]).map((o) => o.kind)).toEqual([
+      'Kafka',
+      'KafkaUser',
+      'KafkaUser',
+    ]);
+    for (const o of out.filter((o) => o.kind === 'KafkaUser'))
+      expect((o.metadata.annotations as Obj)['pulumi.com/waitFor']).toBe(KAFKA_WAIT_FOR);
+  });
+
+  it("copies each producer's KafkaUser Secret and the cluster CA into its namespace, after the Kafka group", () => {
+    const secrets = recorded.filter(
+      (r) => r.type === 'kubernetes:core/v1:Secret' && r.name.startsWith('onboard-'),
+    );
+    const copies = secrets.filter((r) => r.id === undefined);
+    expect(
+      copies.map((r) => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).sort(),
+    ).toEqual([
+      'ingest/meshrag-cluster-ca-cert',
+      'ingest/parser-a',
+      'ingest/parser-b',
+      `${dev.namespaces.app}/meshrag-cluster-ca-cert`,
+    ]);
+    for (const producer of ['parser-a', 'parser-b']) {
+      const read = find(
+        recorded,
+        'kubernetes:core/v1:Secret',
+        `onboard-producer-${producer}-source`,
+      );
+      expect(read.id).toBe(`${dev.namespaces.app}/${producer}`);
+      expect(read.dependencies.join(' ')).toContain('onboard-kafka');
+      const copy = find(recorded, 'kubernetes:core/v1:Secret', `onboard-producer-${producer}`);
+      const { 'extra.key': _, ...userKeys } = fakeUserSecret(`${dev.namespaces.app}/${producer}`);
+      expect(copy.inputs.data).toEqual({ [SECRET_SIG]: SECRET_VALUE_SIG, value: userKeys });
+      expect(copy.inputs.metadata.annotations).toEqual({
+        'meshrag.io/copied-from': `${dev.namespaces.app}/${producer}`,
+      });
+      expect(copy.dependencies.join(' ')).toContain('onboard-kafka');
+      expect(parentType(copy)).toBe('meshrag:platform:MeshragPlatform');
+    }
+    const ca = find(recorded, 'kubernetes:core/v1:Secret', 'onboard-cluster-ca-ingest');
+    expect(ca.inputs.data).toEqual({
+      [SECRET_SIG]: SECRET_VALUE_SIG,
+      value: { 'ca.crt': FAKE_CA },
+    });
+    // A producer in the app namespace mounts the User Operator's Secret where it is written.
+    expect(secrets.some((r) => r.name.includes('in-app'))).toBe(false);
+    // prod onboards nobody: no copies beyond its own CA.
+    expect(recorded.filter((r) => r.name.startsWith('meshrag-producer'))).toEqual([]);
   });
 });

@@ -13,14 +13,18 @@ const chartYaml = (path: string) => parse(readFileSync(`${path}/Chart.yaml`, 'ut
 
 // Renders whole stacks and waits for registrations: room for a loaded machine.
 describe('StrimziOperator', { timeout: 60_000 }, () => {
-  it('installs the vendored 1.2.0 chart in its namespace, watching the app namespace', async () => {
+  it('installs the vendored 1.2.0 chart in its namespace, watching the app namespace, generating no NetworkPolicies', async () => {
     new StrimziOperator('strimzi', { namespace: 'kafka', watchNamespaces: ['meshrag'] });
     await settle(recorded);
     const chart = find(recorded, CHART, 'strimzi');
     expect(chart.inputs).toMatchObject({
       version: STRIMZI_CHART_VERSION,
       namespace: 'kafka',
-      values: { watchNamespaces: ['meshrag'], watchAnyNamespace: false },
+      values: {
+        watchNamespaces: ['meshrag'],
+        watchAnyNamespace: false,
+        generateNetworkPolicy: false,
+      },
       skipAwait: false,
     });
     expect(chartYaml(chart.inputs.chart).version).toBe('1.2.0');

@@ -24,6 +24,19 @@ export const SECRET_VALUE_SIG = '1b47061264138c4ac30d75fd1eb44270';
 export const FAKE_DIGEST = `sha256:${'a'.repeat(64)}`;
 export const FAKE_CA = Buffer.from('-----BEGIN CERTIFICATE-----\nfake\n').toString('base64');
 
+/** What Strimzi's User Operator writes for a `tls` KafkaUser, with fake values naming the Secret. */
+export function fakeUserSecret(id: string): Record<string, string> {
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  return {
+    'ca.crt': b64(`clients-ca of ${id}`),
+    'user.crt': b64(`cert of ${id}`),
+    'user.key': b64(`key of ${id}`),
+    'user.p12': b64(`p12 of ${id}`),
+    'user.password': b64(`password of ${id}`),
+    'extra.key': b64('not copied'),
+  };
+}
+
 export function installMocks(stack = 'dev'): RecordedResource[] {
   const recorded: RecordedResource[] = [];
   const pending = new Map<string, { parentUrn: string; dependencies: string[] }>();
@@ -40,7 +53,9 @@ export function installMocks(stack = 'dev'): RecordedResource[] {
         if (args.type === 'aws:iam/role:Role')
           state.arn = `arn:aws:iam::123456789012:role/${args.name}`;
         if (args.type === 'kubernetes:core/v1:Secret' && args.id)
-          state.data = { 'ca.crt': FAKE_CA };
+          state.data = args.id.endsWith('-cluster-ca-cert')
+            ? { 'ca.crt': FAKE_CA }
+            : fakeUserSecret(args.id);
         if (args.type === 'kubernetes:yaml/v2:ConfigGroup') state.resources = [];
         const key = `${args.type}::${args.name}`;
         const extra = pending.get(key) ?? { parentUrn: '', dependencies: [] };

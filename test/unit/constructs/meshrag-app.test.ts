@@ -23,7 +23,7 @@ describe('MeshragStack', { timeout: 30_000 }, () => {
     const own = stack.grants.filter(
       (g) => !g.grantee.includes('/ns/ingest-demo/') && !g.grantee.includes('/ns/rag-demo/'),
     );
-    expect(own).toHaveLength(10);
+    expect(own).toHaveLength(12);
     expect(own).toContainEqual({
       kind: 'tcp',
       grantee: prometheus,
@@ -73,7 +73,13 @@ describe('MeshragStack', { timeout: 30_000 }, () => {
     const scraped = stack.grants.flatMap((g) =>
       g.kind !== 'kafka' && g.grantee === prometheus ? [g.target.workload] : [],
     );
-    expect(scraped.sort()).toEqual(['consumer', 'embedder', 'meshrag-kafka-exporter']);
+    expect(scraped.sort()).toEqual([
+      'consumer',
+      'embedder',
+      'meshrag-broker',
+      'meshrag-controller',
+      'meshrag-kafka-exporter',
+    ]);
     expect(
       stack.grants.some(
         (g) => g.grantee.endsWith('/sa/embedder') || g.grantee.endsWith('/sa/chroma'),
@@ -232,6 +238,26 @@ describe('MeshragStack', { timeout: 30_000 }, () => {
     expect(() =>
       renderStack(withOnboarding({ producers: [producer, { ...producer, name: 'parser-2' }] })),
     ).toThrow(/ServiceAccount ingest\/parser is already onboarded as producer 'parser'/);
+  });
+
+  it('fails when two services of one namespace have pod labels that select each other', () => {
+    const team = { team: 'ingest' };
+    expect(() =>
+      renderStack(
+        withOnboarding({
+          producers: [{ ...producer, podLabels: team }],
+          readers: [{ ...reader, namespace: 'ingest', podLabels: { ...team, app: 'rag' } }],
+        }),
+      ),
+    ).toThrow(
+      /reader 'rag': its pod labels .* and those of producer 'parser' .* in namespace ingest select each other's pods/,
+    );
+    // Own labels (the default app.kubernetes.io/name: <name>) are fine.
+    expect(() =>
+      renderStack(
+        withOnboarding({ producers: [producer], readers: [{ ...reader, namespace: 'ingest' }] }),
+      ),
+    ).not.toThrow();
   });
 
   it('fails when a producer or reader runs in a namespace without sidecar injection', () => {

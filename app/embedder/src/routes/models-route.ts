@@ -65,7 +65,7 @@ export const modelsRoute: FastifyPluginAsyncTypebox<ModelsRouteOptions> = async 
     },
     async (request) => {
       const model = describe();
-      const asked = decodeURIComponent(request.params['*']);
+      const asked = decodeOnce(request.params['*']);
       if (asked !== model.id) {
         throw new RouteNotFoundError(
           `model \`${asked}\` not found; this server serves \`${model.id}\``,
@@ -75,3 +75,16 @@ export const modelsRoute: FastifyPluginAsyncTypebox<ModelsRouteOptions> = async 
     },
   );
 };
+
+/**
+ * The router has decoded the path once; a client that encoded the id's slash (`%2F`) leaves a
+ * second layer. A `%` that starts no escape (`/v1/models/%25`) is part of the id as asked, not
+ * a bug: it used to throw URIError, answered 500.
+ */
+function decodeOnce(id: string): string {
+  try {
+    return decodeURIComponent(id);
+  } catch {
+    return id;
+  }
+}

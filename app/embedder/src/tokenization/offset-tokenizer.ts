@@ -78,6 +78,9 @@ export class OffsetTokenizer {
     const offsets = encoding.getOffsets();
     const special = encoding.getSpecialTokensMask();
     const bytes = utf8Offsets(text);
+    // Encoded once: encoding the whole text again for each token made a 60,000-comma input
+    // hold the event loop for seconds (quadratic).
+    const utf8 = Buffer.from(text);
     return ids.map((id, i) => {
       if (special[i] === 1) {
         return { id, text: tokens[i] ?? '', special: true, start: null, stop: null };
@@ -87,7 +90,7 @@ export class OffsetTokenizer {
       const stop = bytes[to] ?? start;
       return {
         id,
-        text: Buffer.from(text).subarray(start, stop).toString('utf8'),
+        text: utf8.toString('utf8', start, stop),
         special: false,
         start,
         stop,

@@ -163,7 +163,7 @@ describe.each(stackNames)('stack %s', (stack) => {
     expect(keys.filter((k) => k.startsWith('unknown'))).toEqual([]);
   });
 
-  it('lets monitoring GET /metrics on meshed workloads and reach the Kafka Exporter port, nothing else', () => {
+  it('lets monitoring GET /metrics on meshed workloads and reach Strimzi metrics ports (exporter, every node pool), nothing else', () => {
     const monitoring = grants
       .filter((g) => g.kind === 'http' && g.operations.some((o) => o.paths.includes('/metrics')))
       .map((g) => g.grantee);
@@ -173,17 +173,18 @@ describe.each(stackNames)('stack %s', (stack) => {
     );
     expect(fromMonitoring.length).toBeGreaterThan(0);
     for (const edge of fromMonitoring) {
-      if (edge.kind === 'tcp') {
-        expect(edge.target).toEqual({
-          namespace: 'kafka',
-          workload: 'meshrag-kafka-exporter',
-          port: 9404,
-        });
-      } else {
+      if (edge.kind !== 'tcp')
         expect(edge).toMatchObject({ kind: 'http', method: 'GET', path: '/metrics' });
-      }
     }
-    expect(fromMonitoring.filter((e) => e.kind === 'tcp')).toHaveLength(1);
+    expect(
+      fromMonitoring.flatMap((e) =>
+        e.kind === 'tcp' ? [`${e.target.workload}:${e.target.port}`] : [],
+      ),
+    ).toEqual(['meshrag-broker:9404', 'meshrag-controller:9404', 'meshrag-kafka-exporter:9404']);
+    // Only the granted scraper: no other source reaches a Strimzi metrics port.
+    expect(keys.filter((k) => k.includes(':9404 ') && !k.startsWith(`${monitoring[0]} `))).toEqual(
+      [],
+    );
   });
 
   it('gives the consumer its Kafka topics through its KafkaUser, and a connection to the TLS listener', () => {
@@ -237,12 +238,29 @@ describe('fails when an onboarded service is widened (dev)', () => {
 describe('fails when the manifests are broken (prod)', () => {
   const { manifests, grants } = rendered('prod');
 
-  it('fails when a Strimzi listener loses its networkPolicyPeers: anyone may connect to the brokers', () => {
+  it('fails when the Strimzi operator generates NetworkPolicies after all: metrics ports open to any pod', () => {
     const broken = copy(manifests);
+    const kafka = find(broken, 'Kafka', 'meshrag', 'kafka');
+    (kafka.metadata as { annotations?: object }).annotations = {};
+    const { extra, missing } = diffFor(broken, grants);
+    expect(missing).toEqual([]);
+    expect(extra.filter((k) => k.startsWith('unknown -> '))).toEqual([
+      'unknown -> kafka/meshrag-broker:9404 tcp',
+      'unknown -> kafka/meshrag-controller:9404 tcp',
+      'unknown -> kafka/meshrag-entity-operator:8080 tcp',
+      'unknown -> kafka/meshrag-entity-operator:8081 tcp',
+      'unknown -> kafka/meshrag-kafka-exporter:9404 tcp',
+    ]);
+  });
+
+  it('fails when a generating Strimzi listener loses its networkPolicyPeers: anyone may connect to the brokers', () => {
+    const broken = copy(manifests);
+    const kafka = find(broken, 'Kafka', 'meshrag', 'kafka');
+    (kafka.metadata as { annotations?: object }).annotations = {};
     const listeners = kafkaListeners(broken);
     for (const listener of listeners) delete listener.networkPolicyPeers;
     const { extra } = diffFor(broken, grants);
-    expect(extra.some((k) => k.startsWith('unknown -> ') && k.endsWith(' tcp'))).toBe(true);
+    expect(extra).toContain('unknown -> kafka/meshrag-broker:9093 tcp');
   });
 
   it('fails when an over-broad rule lets the whole namespace call the embedder', () => {
@@ -324,5 +342,60 @@ describe('fails when the manifests are broken (prod)', () => {
       (o) => !(o.kind === 'NetworkPolicy' && o.metadata.namespace === 'kafka'),
     );
     expect(diffFor(nsDeny, grants).extra.some((k) => k.startsWith('unknown -> kafka/'))).toBe(true);
+  });
+});
+
+describe('two producers and a reader in one namespace (staging)', () => {
+  const ns = 'ingest';
+  const services = [
+    { name: 'parser-a', namespace: ns, serviceAccount: 'parser-a' },
+    { name: 'parser-b', namespace: ns, serviceAccount: 'parser-b' },
+  ];
+  const reader = { name: 'rag', namespace: ns, serviceAccount: 'rag' };
+  const { objects, grants } = renderStack({
+    ...getStack('staging'),
+    producers: services,
+    readers: [reader],
+  });
+  // A third pod in that namespace, with a sidecar and labels of its own.
+  const intruder = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'intruder', namespace: ns },
+    spec: {
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'intruder' } },
+      template: {
+        metadata: { labels: { 'app.kubernetes.io/name': 'intruder' } },
+        spec: { serviceAccountName: 'intruder', containers: [{ name: 'c', image: 'x' }] },
+      },
+    },
+  };
+  const namespace = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: ns, labels: { 'istio-injection': 'enabled' } },
+  };
+  const manifests = parseManifestYaml(toYaml([...objects, namespace, intruder]));
+  const report = analyzeReachability(manifests);
+  const expected = expectedEdgesFromGrants(grants, report.model);
+  const principal = (sa: string) => `cluster.local/ns/${ns}/sa/${sa}`;
+  // Edges into meshrag's namespaces: `ingest` is not meshrag's, its pods reach each other as its
+  // owners decide (here: no policy at all).
+  const from = (edges: readonly Parameters<typeof edgeKey>[0][], sa: string) =>
+    edges
+      .map(edgeKey)
+      .filter((k) => k.startsWith(`${principal(sa)} `) && !k.includes(` -> ${ns}/`));
+
+  it.each(['parser-a', 'parser-b', 'rag'])('gives %s exactly the edges of its own grants', (sa) => {
+    expect(from(expected, sa).length).toBeGreaterThan(0);
+    expect(from(report.edges, sa)).toEqual(from(expected, sa));
+  });
+
+  it('keeps the reader off the Kafka listener its neighbours may open', () => {
+    expect(from(report.edges, 'rag').filter((k) => k.includes('kafka'))).toEqual([]);
+  });
+
+  it('lets a third pod of that namespace reach nothing', () => {
+    expect(from(report.edges, 'intruder')).toEqual([]);
   });
 });

@@ -67,3 +67,39 @@ export function heldBackend(): {
     closed: () => isClosed,
   };
 }
+
+/**
+ * A backend whose runs answer at once (vectors filled with the sequence length) unless the test
+ * holds them: `hold()` makes later runs wait until `release()`, any number of times.
+ */
+export function gatedBackend(): { factory: BackendFactory; hold: () => void; release: () => void } {
+  let gate: Promise<void> = Promise.resolve();
+  let open: (() => void) | undefined;
+  const backend: EmbeddingBackend = {
+    info: INFO,
+    embed: async (sequences) => {
+      await gate;
+      return sequences.map((ids) => new Float32Array(384).fill(ids.length));
+    },
+    embedTokens: async (sequences) => {
+      await gate;
+      return sequences.map((ids) => new Float32Array(384 * ids.length).fill(ids.length));
+    },
+    isAlive: () => true,
+    close: async () => {
+      open?.();
+    },
+  };
+  return {
+    factory: async () => backend,
+    hold: () => {
+      gate = new Promise((resolve) => {
+        open = resolve;
+      });
+    },
+    release: () => {
+      open?.();
+      gate = Promise.resolve();
+    },
+  };
+}

@@ -119,7 +119,7 @@ describe('meshrag policy', () => {
       meshrag('policy', broken),
     ]);
     expect(clean.code).toBe(0);
-    expect(clean.stdout).toMatch(/stack dev: 60 objects checked, 0 mandatory .*, 0 exempted/);
+    expect(clean.stdout).toMatch(/stack dev: 66 objects checked, 0 mandatory .*, 0 exempted/);
     expect(violating.code).toBe(1);
     expect(JSON.parse(violating.stdout).violations).toHaveLength(3);
     expect(unparseable.code).toBe(2);

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { KafkaCluster } from '../../../../constructs/kafka/kafka-cluster.js';
+import { STRIMZI_KAFKA_METRICS_RULES } from '../../../../constructs/kafka/strimzi-kafka-metrics-rules.js';
 import { MeshIdentity } from '../../../../constructs/mesh/mesh-identity.js';
 import { MeshNamespace } from '../../../../constructs/mesh/mesh-namespace.js';
 import { kafkaFixture } from '../../../helpers/kafka-fixture.js';
@@ -187,11 +190,11 @@ describe('KafkaCluster', { timeout: 30_000 }, () => {
     ).toThrow(/memoryLimitMiB must be a whole number >= 2048/);
   });
 
-  it('renders broker JMX metrics only when asked: metricsConfig from a ConfigMap of exporter rules', () => {
-    const off = synthChart((chart) => kafkaFixture(chart));
+  it('renders broker JMX metrics by default: metricsConfig from a ConfigMap of Strimzi example rules', () => {
+    const off = synthChart((chart) => kafkaFixture(chart, { brokerMetrics: false }));
     expect(findObject(off, 'Kafka', 'meshrag').spec.kafka.metricsConfig).toBeUndefined();
 
-    const objects = synthChart((chart) => kafkaFixture(chart, { brokerMetrics: true }));
+    const objects = synthChart((chart) => kafkaFixture(chart));
     expect(findObject(objects, 'Kafka', 'meshrag').spec.kafka.metricsConfig).toEqual({
       type: 'jmxPrometheusExporter',
       valueFrom: {
@@ -201,8 +204,116 @@ describe('KafkaCluster', { timeout: 30_000 }, () => {
     const rules = findObject(objects, 'ConfigMap', 'meshrag-kafka-jmx-metrics', 'kafka').data[
       'metrics-config.yml'
     ];
-    expect(rules).toContain('lowercaseOutputName: true');
-    expect(rules).toContain('kafka.(\\w+)<type=(.+), name=(.+)><>Value');
+    expect(rules).toBe(STRIMZI_KAFKA_METRICS_RULES);
     for (const o of objects) expect(validateManifest(o)).toEqual([]);
+  });
+
+  it('uses the JMX exporter rules Strimzi 1.2.0 ships, byte for byte (charts/strimzi-examples)', () => {
+    const example = parseAllDocuments(
+      readFileSync('charts/strimzi-examples/kafka-metrics.yaml', 'utf8'),
+    ).map((d) => d.toJS());
+    const configMap = example.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name === 'kafka-metrics',
+    );
+    expect(STRIMZI_KAFKA_METRICS_RULES).toBe(configMap.data['kafka-metrics-config.yml']);
+    // The names Strimzi's Kafka dashboard charts come from these rules.
+    expect(STRIMZI_KAFKA_METRICS_RULES).toContain('name: kafka_server_$1_$2');
+  });
+
+  it('tells the operator not to generate NetworkPolicies and renders the nodes internal ingress itself', () => {
+    const objects = synthChart((chart) => kafkaFixture(chart));
+    expect(findObject(objects, 'Kafka', 'meshrag', 'kafka').metadata.annotations).toEqual({
+      'meshrag.io/strimzi-network-policy-generation': 'false',
+      'meshrag.io/strimzi-cluster-operator-namespace': 'kafka',
+    });
+    const nodes = {
+      'strimzi.io/cluster': 'meshrag',
+      'strimzi.io/kind': 'Kafka',
+      'strimzi.io/component-type': 'kafka',
+    };
+    const operator = { podSelector: { matchLabels: { 'strimzi.io/kind': 'cluster-operator' } } };
+    const tcp = (port: number) => [{ protocol: 'TCP', port }];
+    expect(
+      findObject(objects, 'NetworkPolicy', 'meshrag-kafka-nodes-ingress', 'kafka').spec,
+    ).toEqual({
+      podSelector: { matchLabels: nodes },
+      policyTypes: ['Ingress'],
+      ingress: [
+        { from: [{ podSelector: { matchLabels: nodes } }, operator], ports: tcp(9090) },
+        {
+          from: [
+            operator,
+            { podSelector: { matchLabels: nodes } },
+            { podSelector: { matchLabels: { 'strimzi.io/name': 'meshrag-entity-operator' } } },
+            { podSelector: { matchLabels: { 'strimzi.io/name': 'meshrag-kafka-exporter' } } },
+          ],
+          ports: tcp(9091),
+        },
+        { from: [operator], ports: tcp(8443) },
+      ],
+    });
+
+    const elsewhere = synthChart((chart) =>
+      kafkaFixture(chart, { clusterOperatorNamespace: 'strimzi' }),
+    );
+    const spec = findObject(
+      elsewhere,
+      'NetworkPolicy',
+      'meshrag-kafka-nodes-ingress',
+      'kafka',
+    ).spec;
+    expect(spec.ingress[2].from).toEqual([
+      {
+        podSelector: { matchLabels: { 'strimzi.io/kind': 'cluster-operator' } },
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'strimzi' } },
+      },
+    ]);
+  });
+
+  it('grants a metrics scrape on the Kafka Exporter and each node pool, port 9404 only', () => {
+    const objects = synthChart((chart) => {
+      const { kafka } = kafkaFixture(chart);
+      const prometheus = MeshIdentity.fromExternal({
+        namespaceName: 'monitoring',
+        serviceAccountName: 'prometheus',
+        podLabels: { 'app.kubernetes.io/name': 'prometheus' },
+      });
+      const grants = kafka.grantMetricsScrape(prometheus);
+      expect(grants.map((g) => g.record)).toEqual(
+        ['meshrag-kafka-exporter', 'meshrag-controller', 'meshrag-broker'].map((workload) => ({
+          kind: 'tcp',
+          grantee: 'cluster.local/ns/monitoring/sa/prometheus',
+          target: { namespace: 'kafka', workload, port: 9404 },
+        })),
+      );
+    });
+    const broker = findObject(
+      objects,
+      'NetworkPolicy',
+      'meshrag-broker-from-prometheus-9404',
+      'kafka',
+    );
+    expect(broker.spec).toEqual({
+      podSelector: {
+        matchLabels: {
+          'strimzi.io/cluster': 'meshrag',
+          'strimzi.io/kind': 'Kafka',
+          'strimzi.io/component-type': 'kafka',
+          'strimzi.io/pool-name': 'broker',
+        },
+      },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+            },
+          ],
+          ports: [{ protocol: 'TCP', port: 9404 }],
+        },
+      ],
+    });
   });
 });

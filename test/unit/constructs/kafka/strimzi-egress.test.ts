@@ -110,9 +110,43 @@ describe('StrimziEgress', { timeout: 30_000 }, () => {
     expect(names(true)).toEqual([
       'allow-dns-egress',
       'default-deny',
+      'meshrag-cluster-operator-egress',
       'meshrag-entity-operator-egress',
       'meshrag-kafka-nodes-egress',
+      'meshrag-kafka-nodes-ingress',
     ]);
-    expect(names(false)).toEqual(['default-deny']);
+    expect(names(false)).toEqual(['default-deny', 'meshrag-kafka-nodes-ingress']);
+  });
+
+  it('lets the Cluster Operator in the namespace reach the nodes and the API server, and only then', () => {
+    const objects = synthChart((chart) => {
+      new StrimziEgress(chart, 'Egress', {
+        namespaceName: 'kafka',
+        clusterName: 'meshrag',
+        clusterOperator: true,
+      });
+    });
+    expect(findObject(objects, 'NetworkPolicy', 'meshrag-cluster-operator-egress').spec).toEqual({
+      podSelector: { matchLabels: { 'strimzi.io/kind': 'cluster-operator' } },
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [{ podSelector: { matchLabels: KAFKA_NODES } }],
+          ports: [
+            { protocol: 'TCP', port: 9090 },
+            { protocol: 'TCP', port: 9091 },
+            { protocol: 'TCP', port: 8443 },
+          ],
+        },
+        {
+          to: [{ ipBlock: { cidr: '0.0.0.0/0' } }],
+          ports: [
+            { protocol: 'TCP', port: 443 },
+            { protocol: 'TCP', port: 6443 },
+          ],
+        },
+      ],
+    });
+    for (const o of objects) expect(validateManifest(o)).toEqual([]);
   });
 });

@@ -112,24 +112,24 @@ describe('MeshragObservability (prod)', { timeout: 30_000 }, () => {
     for (const o of checked) expect(validateManifest(o as never)).toEqual([]);
   });
 
-  it('fails when broker JMX metrics are on: Strimzi opens port 9404 of every Kafka node to any pod', () => {
-    const config = getStack('prod');
-    // What Strimzi's generated NetworkPolicy does with metricsConfig set; why brokerMetrics is off.
-    const objects = renderStack(config).objects.map((o) =>
-      o.kind === 'Kafka'
-        ? {
-            ...o,
-            spec: {
-              ...(o.spec as object),
-              kafka: {
-                ...(o.spec as { kafka: object }).kafka,
-                metricsConfig: { type: 'jmxPrometheusExporter' },
-              },
-            },
-          }
-        : o,
+  it('scrapes the Kafka nodes JMX metrics with a PodMonitor, and only Prometheus reaches 9404', () => {
+    expect(find('PodMonitor', 'meshrag-kafka').spec).toMatchObject({
+      selector: {
+        matchLabels: {
+          'strimzi.io/cluster': 'meshrag',
+          'strimzi.io/kind': 'Kafka',
+          'strimzi.io/component-type': 'kafka',
+        },
+      },
+      podMetricsEndpoints: [{ port: 'tcp-prometheus' }],
+    });
+    const keys = analyzeReachability(renderStack(getStack('prod')).objects as never).edges.map(
+      edgeKey,
     );
-    const keys = analyzeReachability(objects as never).edges.map(edgeKey);
-    expect(keys).toContain('unknown -> kafka/meshrag-broker:9404 tcp');
+    expect(keys.filter((k) => k.includes(':9404 '))).toEqual([
+      'cluster.local/ns/monitoring/sa/prometheus -> kafka/meshrag-broker:9404 tcp',
+      'cluster.local/ns/monitoring/sa/prometheus -> kafka/meshrag-controller:9404 tcp',
+      'cluster.local/ns/monitoring/sa/prometheus -> kafka/meshrag-kafka-exporter:9404 tcp',
+    ]);
   });
 });

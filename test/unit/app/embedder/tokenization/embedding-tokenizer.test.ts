@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PayloadTooLargeError } from '../../../../../app/embedder/src/errors.js';
+import { PayloadTooLargeError, TokenizationError } from '../../../../../app/embedder/src/errors.js';
 import {
   EmbeddingTokenizer,
   INLINE_TOKENIZE_CHARS,
+  spaceAstralCjk,
 } from '../../../../../app/embedder/src/tokenization/embedding-tokenizer.js';
 import { findModelDir } from '../../../../helpers/model-dir.js';
 
@@ -64,6 +65,41 @@ describe('EmbeddingTokenizer', () => {
     );
     await tokenizer.close();
   }, 120_000);
+
+  it('starts its worker before the first large request, and fails when the worker cannot load', async () => {
+    const dir = findModelDir();
+    const started = await EmbeddingTokenizer.load(
+      join(dir, 'tokenizer.json'),
+      join(dir, 'tokenizer_config.json'),
+      256,
+    );
+    await started.startWorker();
+    const [ids] = await started.encodeAll(['word '.repeat(INLINE_TOKENIZE_CHARS)], {
+      truncate: true,
+    });
+    expect(ids).toHaveLength(256);
+    await started.close();
+
+    const broken = new EmbeddingTokenizer(
+      // the inline tokenizer is never used here
+      undefined as never,
+      256,
+      {
+        tokenizerJsonPath: join(dir, 'no-such-tokenizer.json'),
+        tokenizerConfigPath: join(dir, 'tokenizer_config.json'),
+        maxInputTokens: 256,
+      },
+    );
+    await expect(broken.startWorker()).rejects.toThrow(TokenizationError);
+    await broken.close();
+  }, 60_000);
+
+  it('splits CJK ideographs past the BMP into words, as BERT does with every CJK ideograph', () => {
+    // U+2F800 is a CJK compatibility ideograph; 中 (BMP) is left to the tokenizer itself
+    expect(spaceAstralCjk('𠀀0 a\u{2F800}b 中')).toBe(' 𠀀 0 a \u{2F800} b 中');
+    // [CLS] [UNK] 0 [SEP], as Rust tokenizers (and /tokenize) give it
+    expect(tokenizer.encode('𠀀0', { truncate: true })).toHaveLength(4);
+  });
 
   it('tokenizes a small request inline', async () => {
     const [ids] = await tokenizer.encodeAll(['Hello world'], { truncate: true });
