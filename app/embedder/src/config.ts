@@ -19,6 +19,31 @@ export const EmbedderConfigSchema = Type.Object(
     modelDir: Type.String({ minLength: 1 }),
     /** @default 'cpu' - 'cuda' falls back to CPU, with the reason in /info, when it cannot load */
     executionProvider: Type.Union([Type.Literal('cpu'), Type.Literal('cuda')], { default: 'cpu' }),
+    /**
+     * The inference runtime. `auto`: OpenVINO on CPU when `openvinoLibDir` holds its runtime,
+     * else onnxruntime with a warning saying why; onnxruntime for `cuda`. `openvino` fails at
+     * boot when OpenVINO cannot load.
+     * @default 'auto'
+     */
+    runtime: Type.Union(
+      [Type.Literal('auto'), Type.Literal('onnxruntime'), Type.Literal('openvino')],
+      { default: 'auto' },
+    ),
+    /**
+     * Model precision: `fp32`, or `int8` (static, NNCF; about 2.6x faster on OpenVINO but below
+     * the accuracy gate on short texts: min cosine 0.76 against fp32, see docs/model-build.md).
+     * `auto`: fp32.
+     * @default 'auto'
+     */
+    precision: Type.Union([Type.Literal('auto'), Type.Literal('fp32'), Type.Literal('int8')], {
+      default: 'auto',
+    }),
+    /**
+     * Directory holding OpenVINO's `libopenvino_c.so`, CPU plugin and TBB (the `openvino`
+     * wheel's `openvino/libs`); `meshrag local fetch` puts one in the cache, the image in
+     * /opt/openvino. Unset: OpenVINO is unavailable.
+     */
+    openvinoLibDir: Type.Optional(Type.String({ minLength: 1 })),
     /** @default - the CPUs this process may use (cgroup quota aware) */
     intraOpNumThreads: Type.Integer({ minimum: 1, maximum: 256 }),
     /** @default 'all' - onnxruntime graph optimization level */

@@ -64,8 +64,15 @@ export class EmbedderMetrics {
    */
   readonly backendInfo = new Gauge({
     name: 'meshrag_embedder_backend_info',
-    help: 'The execution provider requested and the one the model runs on (always 1)',
-    labelNames: ['requested', 'active'] as const,
+    help: 'The execution provider requested and the one the model runs on, with the runtime, its version and the precision (always 1)',
+    labelNames: [
+      'requested',
+      'active',
+      'runtime',
+      'runtime_version',
+      'precision',
+      'fallback',
+    ] as const,
     registers: [this.registry],
   });
   readonly queueDepth = new Gauge({

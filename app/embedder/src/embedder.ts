@@ -3,15 +3,23 @@
  * checks a request's limits once for every route, tokenizes, submits to the batching queue and
  * normalises the pooled vectors. Routes only translate wire formats.
  */
+
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadModelFiles, type ModelFiles } from '../../common/model-files.js';
-import type { BackendInfo, EmbeddingBackend } from './backend/embedding-backend.js';
+import type { BackendInfo, EmbeddingBackend, ModelPrecision } from './backend/embedding-backend.js';
 import { l2Normalize } from './backend/mean-pooling.js';
 import { OnnxBackend } from './backend/onnx-backend.js';
 import { BatchQueue, type ModelOutput } from './batching/batch-queue.js';
-import type { EmbedderConfig } from './config.js';
+import { type EmbedderConfig, envName } from './config.js';
 import type { EmbedderMetrics } from './embedder-metrics.js';
-import { EmptyInputError, NotReadyError, OverloadedError, PayloadTooLargeError } from './errors.js';
+import {
+  BackendError,
+  EmptyInputError,
+  NotReadyError,
+  OverloadedError,
+  PayloadTooLargeError,
+} from './errors.js';
 import { EmbeddingTokenizer } from './tokenization/embedding-tokenizer.js';
 import { type OffsetToken, OffsetTokenizer } from './tokenization/offset-tokenizer.js';
 
@@ -21,18 +29,75 @@ export type BackendFactory = (
   config: EmbedderConfig,
 ) => Promise<EmbeddingBackend>;
 
-export const onnxBackendFactory: BackendFactory = (files, config) =>
-  OnnxBackend.start(files.paths['model.onnx'], {
+/** onnxruntime for the configured provider and precision (CUDA, or the portable CPU path). */
+export const onnxBackendFactory: BackendFactory = (files, config) => {
+  const precision = resolvePrecision(config);
+  return OnnxBackend.start(join(files.dir, files.manifest.variants.onnxruntime[precision]), {
     executionProvider: config.executionProvider,
     intraOpNumThreads: config.intraOpNumThreads,
     graphOptimizationLevel: config.graphOptimizationLevel,
+    precision,
   });
+};
+
+/** OpenVINO's CPU runtime; fails when its library or the model cannot load. */
+export const openVinoBackendFactory: BackendFactory = (files, config) => {
+  const precision = resolvePrecision(config);
+  if (!config.openvinoLibDir) {
+    return Promise.reject(
+      new BackendError(
+        `OpenVINO is not available: no openvinoLibDir configured (${envName('openvinoLibDir')})`,
+      ),
+    );
+  }
+  return OnnxBackend.startOpenVino(join(files.dir, files.manifest.variants.openvino[precision]), {
+    libDir: config.openvinoLibDir,
+    precision,
+    intraOpNumThreads: config.intraOpNumThreads,
+    dimensions: files.manifest.dimensions,
+  });
+};
+
+/**
+ * The configured runtime: `openvino` or `onnxruntime` as asked (failing at boot if it cannot
+ * load); `auto` tries OpenVINO on CPU and falls back to onnxruntime, recording why in
+ * `info.fallbackReason`, which the embedder logs and /info shows.
+ */
+export const modelBackendFactory: BackendFactory = async (files, config) => {
+  if (config.runtime === 'openvino') return openVinoBackendFactory(files, config);
+  if (config.runtime === 'onnxruntime' || config.executionProvider === 'cuda') {
+    return onnxBackendFactory(files, config);
+  }
+  let reason: string;
+  try {
+    return await openVinoBackendFactory(files, config);
+  } catch (error) {
+    reason = `OpenVINO unavailable, serving on onnxruntime: ${(error as Error).message}`;
+  }
+  const backend = await onnxBackendFactory(files, config);
+  return {
+    info: { ...backend.info, fallbackReason: backend.info.fallbackReason ?? reason },
+    embed: (sequences) => backend.embed(sequences),
+    embedTokens: (sequences) => backend.embedTokens(sequences),
+    isAlive: () => backend.isAlive(),
+    close: () => backend.close(),
+  };
+};
+
+/**
+ * `auto` precision: fp32 everywhere. The NNCF int8 variants miss the accuracy gate (cosine 0.76
+ * against fp32 on the shortest texts, where 0.995 is required; docs/model-build.md), so they are
+ * served only when `precision: 'int8'` asks for them by name.
+ */
+export function resolvePrecision(config: EmbedderConfig): ModelPrecision {
+  return config.precision === 'auto' ? 'fp32' : config.precision;
+}
 
 export interface EmbedderOptions {
   readonly config: EmbedderConfig;
   readonly metrics: EmbedderMetrics;
   readonly logger: Logger;
-  /** @default onnxBackendFactory - onnxruntime in a worker thread */
+  /** @default modelBackendFactory - OpenVINO or onnxruntime in a worker thread, per config */
   readonly createBackend?: BackendFactory;
 }
 
@@ -112,7 +177,7 @@ export class Embedder {
     this.config = options.config;
     this.metrics = options.metrics;
     this.logger = options.logger;
-    this.createBackend = options.createBackend ?? onnxBackendFactory;
+    this.createBackend = options.createBackend ?? modelBackendFactory;
   }
 
   get state(): EmbedderState {
@@ -136,7 +201,7 @@ export class Embedder {
   get info(): EmbedderInfo {
     return {
       modelId: this.files?.manifest.modelId ?? null,
-      modelPrecision: this.files?.manifest.precision ?? null,
+      modelPrecision: this.backend?.info.precision ?? null,
       dimensions: this.backend?.info.dimensions ?? this.files?.manifest.dimensions ?? null,
       maxInputTokens: this.files?.manifest.maxInputTokens ?? null,
       backend: this.backend?.info ?? null,
@@ -188,23 +253,34 @@ export class Embedder {
       this.loadedAtMs = Date.now();
       const { info } = backend;
       this.metrics.backendInfo.set(
-        { requested: info.requestedProvider, active: info.activeProvider },
+        {
+          requested: info.requestedProvider,
+          active: info.activeProvider,
+          runtime: info.runtime,
+          runtime_version: info.runtimeVersion,
+          precision: info.precision,
+          fallback: info.fallbackReason ? 'true' : 'false',
+        },
         1,
       );
       if (info.fallbackReason) {
         this.logger.warn(
           {
+            runtime: info.runtime,
             requestedProvider: info.requestedProvider,
             activeProvider: info.activeProvider,
             reason: info.fallbackReason,
           },
-          'execution provider unavailable; serving on CPU',
+          'requested runtime or execution provider unavailable; serving on the fallback',
         );
       }
       this.logger.info(
         {
           modelId: files.manifest.modelId,
-          precision: files.manifest.precision,
+          runtime: info.runtime,
+          runtimeVersion: info.runtimeVersion,
+          precision: info.precision,
+          modelFile: info.modelFile,
           provider: info.activeProvider,
           intraOpNumThreads: info.intraOpNumThreads,
           loadMs: Math.round(performance.now() - startedAt),

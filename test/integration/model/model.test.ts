@@ -1,6 +1,6 @@
 /**
  * The real model from the cache that `meshrag local fetch` fills: verified by its manifest,
- * tokenized and run through onnxruntime exactly as the embedder does, giving 384-dim unit
+ * tokenized and run through onnxruntime (the fp32 graph, the default precision) exactly as the embedder does, giving 384-dim unit
  * vectors whose cosine ranks related sentences above unrelated ones.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -8,6 +8,7 @@ import { loadModelFiles, type ModelFiles } from '../../../app/common/model-files
 import { l2Normalize } from '../../../app/embedder/src/backend/mean-pooling.js';
 import { OnnxModel } from '../../../app/embedder/src/backend/onnx-model.js';
 import { EmbeddingTokenizer } from '../../../app/embedder/src/tokenization/embedding-tokenizer.js';
+import { FP32_GRAPH_SHA256 } from '../../../local/model/model-fetch.js';
 import { cosine, norm } from '../../helpers/embedder-app.js';
 import { findModelDir } from '../../helpers/model-dir.js';
 
@@ -19,7 +20,7 @@ describe('the cached all-MiniLM-L6-v2 model', () => {
   beforeAll(async () => {
     // The global setup hands over the cache's verified model directory.
     files = await loadModelFiles(inject('modelDir') ?? findModelDir());
-    model = await OnnxModel.load(files.paths['model.onnx']);
+    model = await OnnxModel.load(files.paths['model.onnx'], { precision: 'fp32' });
     tokenizer = await EmbeddingTokenizer.load(
       files.paths['tokenizer.json'],
       files.paths['tokenizer_config.json'],
@@ -35,16 +36,14 @@ describe('the cached all-MiniLM-L6-v2 model', () => {
       l2Normalize,
     );
 
-  it('is the pinned int8 export with a 256-token limit', () => {
+  it('is the fp32 graph built bit-exactly from the pinned weights, with a 256-token limit', () => {
     expect(files.manifest).toMatchObject({
       modelId: 'sentence-transformers/all-MiniLM-L6-v2',
-      precision: 'int8',
       dimensions: 384,
       maxInputTokens: 256,
     });
-    expect(files.manifest.files['model.onnx'].sha256).toBe(
-      '8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6',
-    );
+    expect(files.manifest.files['model.onnx'].sha256).toBe(FP32_GRAPH_SHA256);
+    expect(files.manifest.files['model-int8-ov.xml'].source.build?.pinnedBy).toBe('accuracy');
   });
 
   it('embeds a sentence as a 384-dim unit-norm vector', async () => {

@@ -9,7 +9,7 @@ describe('resolveCachePaths', () => {
     expect(paths.runDir).toBe(join(REPO_ROOT, '.cache', 'run'));
     expect(paths.stateFile).toBe(join(REPO_ROOT, '.cache', 'run', 'state.json'));
     expect(paths.logDir).toBe(join(REPO_ROOT, '.cache', 'run', 'logs'));
-    expect(paths.modelDir).toBe(join(REPO_ROOT, '.cache', 'model', 'all-MiniLM-L6-v2'));
+    expect(paths.modelDir).toBe(join(REPO_ROOT, '.cache', 'model', 'all-MiniLM-L6-v2-variants'));
   });
 
   it('takes MESHRAG_CACHE_DIR from the environment, and an explicit directory over it', () => {

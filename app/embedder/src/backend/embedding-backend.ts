@@ -6,12 +6,25 @@
  */
 import type { ExecutionProvider } from '../config.js';
 
+/** The inference runtime running the model. */
+export type ModelRuntime = 'onnxruntime' | 'openvino';
+/** Precision of the model file: the fp32 graph, or a static int8 one quantized with NNCF. */
+export type ModelPrecision = 'fp32' | 'int8';
+
 export interface BackendInfo {
+  readonly runtime: ModelRuntime;
+  /** The runtime library's version, e.g. `1.30.0` or `2026.4.1-...`. */
+  readonly runtimeVersion: string;
+  readonly precision: ModelPrecision;
+  /** The file in the model directory the runtime loaded. */
+  readonly modelFile: string;
   /** The provider asked for in the configuration. */
   readonly requestedProvider: ExecutionProvider;
   /** The provider the session actually runs on. */
   readonly activeProvider: ExecutionProvider;
-  /** Why the active provider differs from the requested one; absent when they agree. */
+  /**
+   * Why the active provider or runtime differs from the requested one; absent when they agree.
+   */
   readonly fallbackReason?: string;
   readonly intraOpNumThreads: number;
   readonly dimensions: number;

@@ -27,6 +27,19 @@ export function meanPool(
   });
 }
 
+/**
+ * The token vectors of each row of `hidden` ([batch, seqLen, dims], right padding) with the
+ * padding cut off: one `[lengths[b] x dims]` copy per row, so the run's output can be freed.
+ */
+export function unpadTokens(
+  hidden: Float32Array,
+  lengths: readonly number[],
+  seqLen: number,
+  dims: number,
+): Float32Array[] {
+  return lengths.map((length, b) => hidden.slice(b * seqLen * dims, (b * seqLen + length) * dims));
+}
+
 /** Returns a unit-length copy of `vector` (a zero vector stays zero). */
 export function l2Normalize(vector: Float32Array): Float32Array {
   let sum = 0;

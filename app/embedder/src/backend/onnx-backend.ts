@@ -1,6 +1,6 @@
 /**
- * The onnxruntime backend as the queue sees it: a worker thread that owns the session, driven by
- * messages. One batch is in the worker at a time (the queue's loop awaits each), so requests are
+ * The model backend as the queue sees it: a worker thread that owns the model (onnxruntime or
+ * OpenVINO, see `onnx-worker.ts`), driven by messages. One batch is in the worker at a time (the queue's loop awaits each), so requests are
  * matched to answers by id only as a safeguard.
  */
 import { Worker } from 'node:worker_threads';
@@ -8,6 +8,7 @@ import { BackendError } from '../errors.js';
 import type { BackendInfo, EmbeddingBackend } from './embedding-backend.js';
 import type { OnnxModelOptions } from './onnx-model.js';
 import type { OnnxWorkerData, OnnxWorkerRequest, OnnxWorkerResponse } from './onnx-worker.js';
+import type { OpenVinoModelOptions } from './openvino-model.js';
 
 export class OnnxBackend implements EmbeddingBackend {
   /**
@@ -15,7 +16,22 @@ export class OnnxBackend implements EmbeddingBackend {
    * @throws BackendError when the model cannot be loaded
    */
   static async start(modelPath: string, options: OnnxModelOptions = {}): Promise<OnnxBackend> {
-    const worker = spawnWorker({ modelPath, options });
+    return OnnxBackend.startWorker({ modelPath, options });
+  }
+
+  /**
+   * Starts the worker on OpenVINO's CPU runtime and waits until the model is compiled.
+   * @throws BackendError when the OpenVINO library or the model cannot be loaded
+   */
+  static async startOpenVino(
+    modelPath: string,
+    options: OpenVinoModelOptions,
+  ): Promise<OnnxBackend> {
+    return OnnxBackend.startWorker({ runtime: 'openvino', modelPath, options });
+  }
+
+  private static async startWorker(data: OnnxWorkerData): Promise<OnnxBackend> {
+    const worker = spawnWorker(data);
     const info = await new Promise<BackendInfo>((resolve, reject) => {
       const onError = (error: Error) =>
         reject(new BackendError(`model worker crashed while loading: ${error.message}`));

@@ -6,11 +6,12 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import type { EmbedderConfig, ExecutionProvider } from '../config.js';
-import type { BackendInfo } from './embedding-backend.js';
-import { meanPool } from './mean-pooling.js';
+import type { BackendInfo, ModelPrecision } from './embedding-backend.js';
+import { type LengthBucketOptions, planRuns } from './length-buckets.js';
+import { meanPool, unpadTokens } from './mean-pooling.js';
 
 export interface OnnxModelOptions {
   /** @default 'cpu' */
@@ -47,6 +48,8 @@ export interface OnnxModelOptions {
    * @default false
    */
   readonly enableCpuMemArena?: boolean;
+  /** Precision of the model file, reported in /info. @default 'fp32' */
+  readonly precision?: ModelPrecision;
 }
 
 export class OnnxModel {
@@ -76,7 +79,12 @@ export class OnnxModel {
           ...sessionOptions,
           executionProviders: ['cuda'],
         });
-        return new OnnxModel(session, { requestedProvider, activeProvider: 'cuda' }, options);
+        return new OnnxModel(
+          session,
+          modelPath,
+          { requestedProvider, activeProvider: 'cuda' },
+          options,
+        );
       } catch (error) {
         fallbackReason = `CUDA execution provider failed to load: ${(error as Error).message}${cudaHint()}`;
       }
@@ -87,19 +95,19 @@ export class OnnxModel {
     });
     return new OnnxModel(
       session,
+      modelPath,
       { requestedProvider, activeProvider: 'cpu', ...(fallbackReason ? { fallbackReason } : {}) },
       options,
     );
   }
 
   readonly info: BackendInfo;
-  private readonly bucketLengthRatio: number;
-  private readonly maxRunTokens: number;
-  private readonly maxRunAttentionEntries: number;
+  private readonly bucketOptions: LengthBucketOptions;
   private readonly outputName: string;
 
   private constructor(
     private readonly session: ort.InferenceSession,
+    modelPath: string,
     providers: Pick<BackendInfo, 'requestedProvider' | 'activeProvider' | 'fallbackReason'>,
     options: OnnxModelOptions,
   ) {
@@ -110,12 +118,14 @@ export class OnnxModel {
     const lastDim = metadata?.isTensor ? metadata.shape.at(-1) : undefined;
     this.info = {
       ...providers,
+      runtime: 'onnxruntime',
+      runtimeVersion: ort.env.versions.common,
+      precision: options.precision ?? 'fp32',
+      modelFile: basename(modelPath),
       intraOpNumThreads: options.intraOpNumThreads ?? 1,
       dimensions: typeof lastDim === 'number' ? lastDim : 384,
     };
-    this.bucketLengthRatio = options.bucketLengthRatio ?? 0.75;
-    this.maxRunTokens = options.maxRunTokens ?? 4096;
-    this.maxRunAttentionEntries = options.maxRunAttentionEntries ?? 4 * 256 * 256;
+    this.bucketOptions = options;
   }
 
   /**
@@ -134,10 +144,8 @@ export class OnnxModel {
    * `[length x dimensions]` row-major array per sequence, padding cut off, in input order.
    */
   embedTokens(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
-    const dims = this.info.dimensions;
     return this.runBuckets(sequences, (hidden, lengths, seqLen) =>
-      // A copy, so the run's output tensor can be freed.
-      lengths.map((length, b) => hidden.slice(b * seqLen * dims, (b * seqLen + length) * dims)),
+      unpadTokens(hidden, lengths, seqLen, this.info.dimensions),
     );
   }
 
@@ -146,32 +154,19 @@ export class OnnxModel {
     sequences: readonly Int32Array[],
     read: (hidden: Float32Array, lengths: readonly number[], seqLen: number) => Float32Array[],
   ): Promise<Float32Array[]> {
-    const order = sequences
-      .map((_, i) => i)
-      .sort((a, b) => lengthOf(sequences, b) - lengthOf(sequences, a));
     const results = new Array<Float32Array>(sequences.length);
-    let start = 0;
-    while (start < order.length) {
-      const longest = lengthOf(sequences, order[start] as number);
-      let end = start + 1;
-      while (
-        end < order.length &&
-        lengthOf(sequences, order[end] as number) >= longest * this.bucketLengthRatio &&
-        (end - start + 1) * longest <= this.maxRunTokens &&
-        (end - start + 1) * longest * longest <= this.maxRunAttentionEntries
-      ) {
-        end++;
-      }
-      const bucket = order.slice(start, end);
+    for (const run of planRuns(
+      sequences.map((s) => s.length),
+      this.bucketOptions,
+    )) {
       const vectors = await this.runPadded(
-        bucket.map((i) => sequences[i] as Int32Array),
-        longest,
+        run.indices.map((i) => sequences[i] as Int32Array),
+        run.seqLen,
         read,
       );
-      bucket.forEach((index, k) => {
+      run.indices.forEach((index, k) => {
         results[index] = vectors[k] as Float32Array;
       });
-      start = end;
     }
     return results;
   }
@@ -233,8 +228,4 @@ function cudaHint(): string {
     return ` (${join(binDir, 'libonnxruntime_providers_shared.so')} is missing: onnxruntime-node was installed without its CUDA provider files)`;
   }
   return ' (the CUDA provider is installed; check that a GPU, its driver and the CUDA 12 / cuDNN 9 libraries are visible)';
-}
-
-function lengthOf(sequences: readonly Int32Array[], index: number): number {
-  return (sequences[index] as Int32Array).length;
 }

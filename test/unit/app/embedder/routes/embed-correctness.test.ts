@@ -108,14 +108,11 @@ describe('POST /embed against @huggingface/transformers', () => {
 
   beforeAll(async () => {
     const modelDir = findModelDir();
-    // The layout transformers.js reads from env.localModelPath: <root>/<name>/onnx/model_quantized.onnx.
+    // The layout transformers.js reads from env.localModelPath: <root>/<name>/onnx/model.onnx.
     oracleDir = await mkdtemp(join(tmpdir(), 'meshrag-oracle-'));
     const name = 'all-MiniLM-L6-v2';
     await mkdir(join(oracleDir, name, 'onnx'), { recursive: true });
-    await copyFile(
-      join(modelDir, 'model.onnx'),
-      join(oracleDir, name, 'onnx', 'model_quantized.onnx'),
-    );
+    await copyFile(join(modelDir, 'model.onnx'), join(oracleDir, name, 'onnx', 'model.onnx'));
     for (const file of [
       'config.json',
       'tokenizer.json',
@@ -127,7 +124,7 @@ describe('POST /embed against @huggingface/transformers', () => {
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     env.localModelPath = oracleDir;
-    const extractor = await pipeline('feature-extraction', name, { dtype: 'q8' });
+    const extractor = await pipeline('feature-extraction', name, { dtype: 'fp32' });
     oracleVectors = [];
     for (const sentence of SENTENCES) {
       const output = await extractor(oracleInput(extractor.tokenizer, sentence), {
@@ -137,7 +134,11 @@ describe('POST /embed against @huggingface/transformers', () => {
       oracleVectors.push(Array.from(output.data as Float32Array));
     }
     await extractor.dispose();
-    app = await buildTestApp({ config: { maxClientBatchSize: 256 } });
+    // fp32 on onnxruntime, the graph the oracle runs: this checks tokenization, batching and
+    // pooling exactly; the int8 variants are held to their own floor in model-accuracy.test.ts.
+    app = await buildTestApp({
+      config: { maxClientBatchSize: 256, runtime: 'onnxruntime', precision: 'fp32' },
+    });
   }, 120_000);
 
   afterAll(async () => {

@@ -27,7 +27,8 @@ describe('POST /embed', () => {
         };
       },
     });
-  });
+    // The fp32 graph is 90 MB: a second alone, tens of seconds on a loaded two-core machine.
+  }, 120_000);
   afterAll(async () => {
     await app.close();
   });

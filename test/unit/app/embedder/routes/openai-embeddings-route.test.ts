@@ -20,7 +20,7 @@ describe('POST /v1/embeddings', () => {
   let app: EmbedderApp;
   beforeAll(async () => {
     app = await buildTestApp();
-  });
+  }, 120_000);
   afterAll(async () => {
     await app.close();
   });
