@@ -87,7 +87,7 @@ async function timedRun(label: string, messages: readonly { key: string; value: 
 }
 
 describe('poison records in healthy traffic', () => {
-  it('dead-letters each poison record with its reason and attempts, and keeps ≥ 90% of clean throughput', async () => {
+  it('dead-letters each poison record with its reason and attempts, and measures healthy throughput against a clean run (≥ 90% enforced in the full profile)', async () => {
     const healthy = (prefix: string) =>
       Array.from({ length: HEALTHY }, (_, i) => ordinaryDoc(prefix, i));
     const asMessages = (docs: readonly Doc[]) =>
@@ -180,8 +180,13 @@ describe('poison records in healthy traffic', () => {
       expect(letter?.attempts, poison.key).toBe(poison.attempts);
     }
     expect(letters).toHaveLength(injected.length);
-    expect(ratio, 'poisoned throughput / clean throughput').toBeGreaterThanOrEqual(
-      MIN_THROUGHPUT_RATIO,
-    );
+    // The throughput ratio is a speed target: it is measured and written to docs/reliability.md
+    // on every run, but enforced only by `npm run test:reliability` (2,000 records, a machine
+    // kept for it), not in `npm test`, where a loaded CI runner would make it a timed test.
+    if (settings.profile === 'full') {
+      expect(ratio, 'poisoned throughput / clean throughput').toBeGreaterThanOrEqual(
+        MIN_THROUGHPUT_RATIO,
+      );
+    }
   }, 1_200_000);
 });
