@@ -12,7 +12,9 @@ import kafkajs, {
   Partitioners,
   type Producer,
   type ProducerBatch,
+  type ProducerConfig,
   type ProducerRecord,
+  type RetryOptions,
 } from 'kafkajs';
 import { lz4Codec } from './lz4-codec.js';
 import { lifecycleTopicSizeConfig } from './record-size-budget.js';
@@ -72,10 +74,78 @@ export function createKafka(options: KafkaConnectionOptions): Kafka {
   };
   const kafka = new Kafka(config);
   // Compression is a per-send option in kafkajs; defaulting it on the factory means no producer
-  // anywhere (CLI, consumer lifecycle and DLQ, probes, tests) can forget it.
-  const producer = kafka.producer.bind(kafka);
-  kafka.producer = (producerConfig) => compressing(producer(producerConfig));
+  // anywhere (CLI, consumer lifecycle and DLQ, probes, tests) can forget it. The same goes for
+  // retrying whole sends (`retryingWholeSends`): every producer gets it.
+  kafka.producer = retryingWholeSends(kafka.producer.bind(kafka));
   return kafka;
+}
+
+type ProducerFactory = (config?: ProducerConfig) => Producer;
+
+/** kafkajs' producer retry defaults (`kafkajs/src/retry/defaults.js`), for the same budget. */
+const kafkajsRetryDefaults = {
+  retries: 5,
+  initialRetryTime: 300,
+  maxRetryTime: 30_000,
+  multiplier: 2,
+  factor: 0.2,
+} as const;
+
+/**
+ * Wraps a kafkajs producer factory so that a send is retried whole, never in part, and
+ * compresses with `recordCompression` by default.
+ *
+ * Why: kafkajs 2.2.4 retries a failed send inside `sendMessages`, keeping across attempts the
+ * responses of the brokers that already answered, keyed by broker. When a broker dies during a
+ * send, the retry refreshes metadata and regroups the partitions by their new leaders; a
+ * partition that moved to a broker which had already answered (for its own partitions) is
+ * never sent, yet the send resolves. An acks=all send then reports records the cluster never
+ * got (seen as one lost record per broker kill in `test/reliability/broker-loss.long.test.ts`;
+ * kafkajs issue #1303 is the same symptom, open upstream). So kafkajs gets no retries of its
+ * own here, and a send that failed with a retriable error is sent again from scratch with the
+ * same retry budget and backoff: each attempt groups every partition afresh. Records written
+ * by a broker that answered before another failed are written again (at-least-once, which
+ * every consumer of these topics already tolerates).
+ *
+ * Idempotent producers keep kafkajs' own retries (it refuses one without); meshrag uses them
+ * only in health probes and tests.
+ */
+export function retryingWholeSends(create: ProducerFactory): ProducerFactory {
+  return (producerConfig = {}) => {
+    if (producerConfig.idempotent) return compressing(create(producerConfig));
+    const retry = { ...kafkajsRetryDefaults, ...producerConfig.retry };
+    const producer = create({ ...producerConfig, retry: { ...retry, retries: 0 } });
+    const { send, sendBatch } = producer;
+    return Object.assign(producer, {
+      send: (record: ProducerRecord) =>
+        wholeRetries(() => send({ compression: recordCompression, ...record }), retry),
+      sendBatch: (batch: ProducerBatch) =>
+        wholeRetries(() => sendBatch({ compression: recordCompression, ...batch }), retry),
+    });
+  };
+}
+
+/**
+ * Runs one kafkajs send per attempt. kafkajs, given no retries, rejects an attempt that failed
+ * retriably with `KafkaJSNumberOfRetriesExceeded` (after refreshing its metadata) and anything
+ * else with the error itself or `KafkaJSNonRetriableError`: only the first is attempted again.
+ */
+async function wholeRetries<T>(
+  attempt: () => Promise<T>,
+  retry: Required<Pick<RetryOptions, keyof typeof kafkajsRetryDefaults>>,
+): Promise<T> {
+  let delayMs = retry.initialRetryTime;
+  for (let attempts = 1; ; attempts++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const retriable = (error as Error | undefined)?.name === 'KafkaJSNumberOfRetriesExceeded';
+      if (!retriable || attempts > retry.retries) throw error;
+      const jitter = 1 + retry.factor * (2 * Math.random() - 1);
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(delayMs * jitter)));
+      delayMs = Math.min(delayMs * retry.multiplier, retry.maxRetryTime);
+    }
+  }
 }
 
 /** The same producer, with `recordCompression` as the default of `send` and `sendBatch`. */

@@ -136,6 +136,10 @@ describe('one of 3 brokers killed under produce and consume load', () => {
         ['records in (produced)', load.attempted.length],
         ['acknowledged', load.acknowledged.length],
         ['produce requests failed (not acknowledged)', load.failedRequests],
+        [
+          'records whose send resolved without an ack for their partition',
+          load.resolvedWithoutPartitionAck.length,
+        ],
         ['indexed (distinct documents with vectors)', events.size],
         ['vectors expected / in Chroma', `${expected.length} / ${ids.length}`],
         ['lost (acknowledged, no vector)', lost.length],
@@ -150,6 +154,7 @@ describe('one of 3 brokers killed under produce and consume load', () => {
     });
 
     expect(lost, 'acknowledged records with no vector').toEqual([]);
+    expect(load.resolvedWithoutPartitionAck, 'sends resolved without writing').toEqual([]);
     expect(extra, 'vectors nobody produced').toEqual([]);
     expect(letters, 'valid records dead-lettered').toEqual([]);
     expect(isrWhileDown).toBe(BROKERS - 1);
