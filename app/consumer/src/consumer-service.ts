@@ -87,6 +87,7 @@ export async function startConsumerService(
     sessionTimeoutMs: config.sessionTimeoutMs,
     ...(options.onFatal ? { onFatal: options.onFatal } : {}),
     backpressurePauseMs: config.backpressurePauseMs,
+    dependencyProbes: { embedder: () => embedder.healthy(), chroma: () => index.healthy() },
     pipeline: (sink) =>
       new DocumentPipeline(
         { chunker, embedder, index, sink, logger, metrics },

@@ -27,6 +27,7 @@ import { DependencyUnavailableError, EmbedderBusyError, membershipLostCause } fr
 import { backoffDelayMs } from '../retry.js';
 import type { DocumentPipeline, IMessageSink } from './document-pipeline.js';
 import type { InputRecord, OutgoingMessage } from './lifecycle-messages.js';
+import { pauseUntilRecovered } from './pause-until-recovered.js';
 
 export interface IngestConsumerOptions {
   readonly kafka: Kafka;
@@ -45,6 +46,24 @@ export interface IngestConsumerOptions {
    * @default 1000
    */
   readonly backpressurePauseMs?: number;
+  /**
+   * Cheap health checks of the dependencies (the embedder's `GET /health`, Chroma's heartbeat).
+   * While a partition is paused because one is unreachable, its check runs every
+   * `dependencyProbeIntervalMs` and the partition resumes as soon as it answers, instead of at
+   * the end of a backoff that has grown to tens of seconds during a long outage. The backoff
+   * stays the upper bound. Not used for a busy embedder (429/503): it is up, so its health
+   * answers at once; its Retry-After or the backoff paces those.
+   * @default - none: a paused partition resumes after its backoff
+   */
+  readonly dependencyProbes?: Partial<
+    Record<DependencyUnavailableError['dependency'], () => Promise<boolean>>
+  >;
+  /**
+   * How often a paused partition probes its unreachable dependency: one small request per
+   * interval per paused partition, and the most a recovery waits after the dependency is back.
+   * @default 1000
+   */
+  readonly dependencyProbeIntervalMs?: number;
   /**
    * Called when kafkajs gives up and will not restart the consumer (e.g. the group forgot this
    * member); the process should exit so its supervisor starts a fresh one.
@@ -65,7 +84,8 @@ export class IngestConsumer {
   private readonly producer: Producer;
   private readonly pipeline: DocumentPipeline;
   private readonly logger: Logger;
-  private readonly pauseTimers = new Set<NodeJS.Timeout>();
+  /** Cancels of the pauses in progress, for stop(); a finished pause's cancel does nothing. */
+  private readonly pauseCancels = new Set<() => void>();
   private readonly pausesInARow = new Map<number, number>();
   private stateValue: ConsumerState = 'starting';
   private joined = false;
@@ -146,8 +166,8 @@ export class IngestConsumer {
   async stop(): Promise<void> {
     if (this.stateValue === 'stopped') return;
     this.stateValue = 'stopping';
-    for (const timer of this.pauseTimers) clearTimeout(timer);
-    this.pauseTimers.clear();
+    for (const cancel of this.pauseCancels) cancel();
+    this.pauseCancels.clear();
     // kafkajs' disconnect stops the runner, which waits for the batches being processed.
     await this.consumer.disconnect();
     await this.producer.disconnect();
@@ -210,12 +230,21 @@ export class IngestConsumer {
       },
       `pausing partition: ${error.message}`,
     );
+    const probe =
+      error instanceof DependencyUnavailableError && error.retryAfterMs === undefined
+        ? this.options.dependencyProbes?.[error.dependency]
+        : undefined;
     const resume = payload.pause();
-    const timer = setTimeout(() => {
-      this.pauseTimers.delete(timer);
-      resume();
-    }, delayMs);
-    this.pauseTimers.add(timer);
+    const cancel = pauseUntilRecovered({
+      resume: () => {
+        this.pauseCancels.delete(cancel);
+        resume();
+      },
+      delayMs,
+      ...(probe ? { probe } : {}),
+      probeIntervalMs: this.options.dependencyProbeIntervalMs ?? 1_000,
+    });
+    this.pauseCancels.add(cancel);
   }
 
   /**

@@ -86,18 +86,29 @@ export class ChromaIndex implements IVectorIndex {
       const collection = await openCollection(client, options.collection ?? 'meshrag');
       const serverMax = await client.getMaxBatchSize();
       const batchSize = Math.max(1, Math.min(serverMax, options.upsertBatchSize ?? 1_000));
-      return new ChromaIndex(collection, batchSize, options.deleteBatchDocuments ?? 100);
+      return new ChromaIndex(client, collection, batchSize, options.deleteBatchDocuments ?? 100);
     } catch (cause) {
       throw asIndexError('opening collection', cause);
     }
   }
 
   private constructor(
+    private readonly client: ChromaClient,
     readonly collection: Collection,
     /** Records per upsert call. */
     readonly batchSize: number,
     private readonly deleteBatchDocuments: number,
   ) {}
+
+  /** Does Chroma answer its heartbeat? A cheap probe while it is down (no collection access). */
+  async healthy(): Promise<boolean> {
+    try {
+      await this.client.heartbeat();
+      return true;
+    } catch {
+      return false;
+    }
+  }
 
   async fingerprints(ids: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
