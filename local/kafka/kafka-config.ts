@@ -126,7 +126,14 @@ export function kafkaLog4j2Properties(logFile: string): string {
   ].join('\n')}\n`;
 }
 
-/** A Kafka cluster id: 16 random bytes, base64url, as `kafka-storage random-uuid` prints. */
+/**
+ * A Kafka cluster id: 16 random bytes, base64url, as `kafka-storage random-uuid` prints. Like
+ * Kafka's own `Uuid.randomUuid()`, never one starting with `-`: `kafka-storage format -t <id>`
+ * reads that as an option and fails ("expected one argument"), about one start in 64.
+ */
 export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
