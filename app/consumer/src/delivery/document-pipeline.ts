@@ -155,7 +155,7 @@ export class DocumentPipeline {
       committed += group.length;
       group = [];
       groupChunks = 0;
-      await hooks.heartbeat();
+      await this.heartbeat(hooks);
     };
     try {
       for (const record of records) {
@@ -444,13 +444,29 @@ export class DocumentPipeline {
         this.deps.metrics?.embedSeconds.observe((performance.now() - started) / 1000);
         // A group can take longer than the session timeout; kafkajs sends a heartbeat only
         // when its interval has passed, so calling this often is cheap.
-        await hooks.heartbeat();
+        await this.heartbeat(hooks);
       }
     };
     await Promise.all(
       Array.from({ length: Math.min(this.embedConcurrency, requests.length) }, worker),
     );
     return answers.flat();
+  }
+
+  /**
+   * A heartbeat says nothing about the documents: a lost membership stops the batch (kafkajs
+   * rejoins), and any other failure (the coordinator's broker down, a timeout) is logged and
+   * processing goes on. Failing the group instead dead-lettered valid documents when the broker
+   * coordinating the group died; whether this member still owns the partition is settled by
+   * the commit, which fails on a lost membership.
+   */
+  private async heartbeat(hooks: BatchHooks): Promise<void> {
+    try {
+      await hooks.heartbeat();
+    } catch (error) {
+      if (isMembershipLost(error)) throw error;
+      this.deps.logger.warn({ err: error }, 'heartbeat failed; going on (the commit decides)');
+    }
   }
 
   private async sendWithRetry(messages: readonly OutgoingMessage[]): Promise<void> {
