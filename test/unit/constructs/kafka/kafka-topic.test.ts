@@ -14,6 +14,19 @@ import { findObject, synthChart } from '../../../helpers/synth-chart.js';
 
 const settings = { partitions: 12, replicas: 3, retentionMs: 604_800_000, minInsyncReplicas: 2 };
 
+/** The fixture cluster and one topic `documents.parsed` with `settings` and `overrides`. */
+function synthTopic(overrides: Partial<KafkaTopicProps> = {}) {
+  return synthChart((chart) => {
+    const { kafka } = kafkaFixture(chart);
+    new KafkaTopic(chart, 'Topic', {
+      cluster: kafka,
+      topicName: 'documents.parsed',
+      ...settings,
+      ...overrides,
+    });
+  });
+}
+
 /** A topic on the fixture cluster and a Kafka client `name` in `apps`, to grant the topic to. */
 function topicAndClient(
   chart: Chart,
@@ -29,14 +42,7 @@ function topicAndClient(
 
 describe('KafkaTopic', { timeout: 30_000 }, () => {
   it('is a KafkaTopic for the cluster with partitions, replicas, retention, min ISR and the size budget', () => {
-    const objects = synthChart((chart) => {
-      const { kafka } = kafkaFixture(chart);
-      new KafkaTopic(chart, 'Topic', {
-        cluster: kafka,
-        topicName: 'documents.parsed',
-        ...settings,
-      });
-    });
+    const objects = synthTopic();
 
     const topic = findObject(objects, 'KafkaTopic', 'documents.parsed', 'kafka');
     expect(topic.metadata.labels).toEqual({ 'strimzi.io/cluster': 'meshrag' });
@@ -134,33 +140,12 @@ describe('KafkaTopic', { timeout: 30_000 }, () => {
   ];
   for (const [what, override, error] of failing) {
     it(`fails when ${what}`, () => {
-      expect(() =>
-        synthChart((chart) => {
-          const { kafka } = kafkaFixture(chart);
-          new KafkaTopic(chart, 'Topic', {
-            cluster: kafka,
-            topicName: 'documents.parsed',
-            ...settings,
-            ...override,
-          });
-        }),
-      ).toThrow(error);
+      expect(() => synthTopic(override)).toThrow(error);
     });
   }
 
   it('accepts one replica with min ISR 1 (dev)', () => {
-    expect(() =>
-      synthChart((chart) => {
-        const { kafka } = kafkaFixture(chart);
-        new KafkaTopic(chart, 'Topic', {
-          cluster: kafka,
-          topicName: 't',
-          ...settings,
-          replicas: 1,
-          minInsyncReplicas: 1,
-        });
-      }),
-    ).not.toThrow();
+    expect(() => synthTopic({ topicName: 't', replicas: 1, minInsyncReplicas: 1 })).not.toThrow();
   });
 
   it('fails when the consumer group name is not a Kafka group id', () => {
@@ -175,16 +160,6 @@ describe('KafkaTopic', { timeout: 30_000 }, () => {
 
 describe('KafkaTopic max.message.bytes', () => {
   it('fails when max.message.bytes is not a positive integer', () => {
-    expect(() =>
-      synthChart((chart) => {
-        const { kafka } = kafkaFixture(chart);
-        new KafkaTopic(chart, 'Topic', {
-          cluster: kafka,
-          topicName: 'documents.parsed',
-          ...settings,
-          maxMessageBytes: 0,
-        });
-      }),
-    ).toThrow(/max.message.bytes/);
+    expect(() => synthTopic({ maxMessageBytes: 0 })).toThrow(/max.message.bytes/);
   });
 });
