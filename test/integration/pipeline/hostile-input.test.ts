@@ -5,12 +5,9 @@
  * the whole time (its event loop is never held by one record).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LifecycleTopics } from '../../../app/common/topics.js';
 import { Chunker } from '../../../app/consumer/src/chunking/chunker.js';
-import { loadConsumerConfig } from '../../../app/consumer/src/config.js';
-import { startConsumerService } from '../../../app/consumer/src/consumer-service.js';
 import { readDeadLetters } from '../../../app/consumer/src/delivery/dead-letter-reader.js';
 import { chunkId } from '../../../app/consumer/src/indexing/chroma-index.js';
 import { type ChildService, PipelineHarness, startEmbedder } from './pipeline-fixture.js';
@@ -128,20 +125,12 @@ describe('hostile records on real Kafka, Chroma and embedder', () => {
       .flatMap((d) => chunker.chunk(d.content).map((c) => chunkId(d.id, c.index)))
       .sort();
 
-    const config = loadConsumerConfig(
-      {},
-      {
-        kafkaBrokers: brokers.join(','),
-        embedderUrl: embedder.url,
-        chromaUrl,
-        modelDir,
-        groupId,
-        collection,
-        httpPort: 0,
-        logLevel: 'warn',
-      },
-    );
-    const consumer = await startConsumerService({ config, logger: pino({ level: 'warn' }) });
+    const consumer = await harness.startConsumer({
+      embedderUrl: embedder.url,
+      modelDir,
+      groupId,
+      collection,
+    });
     const health = watchHealth(consumer.httpPort);
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
