@@ -7,10 +7,10 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LifecycleTopics } from '../../../app/common/topics.js';
-import { Chunker } from '../../../app/consumer/src/chunking/chunker.js';
+import type { Chunker } from '../../../app/consumer/src/chunking/chunker.js';
 import { readDeadLetters } from '../../../app/consumer/src/delivery/dead-letter-reader.js';
 import { chunkId } from '../../../app/consumer/src/indexing/chroma-index.js';
-import { type ChildService, PipelineHarness, startEmbedder } from './pipeline-fixture.js';
+import { type ChildService, type PipelineHarness, startPipeline } from './pipeline-fixture.js';
 
 const brokers = inject('kafkaBrokers');
 const chromaUrl = inject('chromaUrl');
@@ -21,12 +21,7 @@ let embedder: ChildService;
 let chunker: Chunker;
 
 beforeAll(async () => {
-  harness = new PipelineHarness(brokers, chromaUrl);
-  [embedder, chunker] = await Promise.all([
-    startEmbedder(modelDir),
-    Chunker.fromModelDir(modelDir),
-    harness.connect(),
-  ]).then(([e, c]) => [e, c] as const);
+  ({ harness, embedder, chunker } = await startPipeline(brokers, chromaUrl, modelDir));
 });
 
 afterAll(async () => {

@@ -19,6 +19,7 @@ import {
   type Producer,
 } from '../../../app/common/kafka.js';
 import { allLifecycleTopics, LifecycleTopics } from '../../../app/common/topics.js';
+import { Chunker } from '../../../app/consumer/src/chunking/chunker.js';
 import { type ConsumerConfig, loadConsumerConfig } from '../../../app/consumer/src/config.js';
 import {
   type ConsumerService,
@@ -100,6 +101,29 @@ export async function startEmbedder(modelDir: string, port?: number): Promise<Ch
   );
   await waitHealthy(embedder);
   return embedder;
+}
+
+/**
+ * What a pipeline test file starts with, side by side: a harness connected to the test
+ * services, the embedder as a child process, and the model's chunker (for the expected ids).
+ */
+export async function startPipeline(
+  brokers: readonly string[],
+  chromaUrl: string,
+  modelDir: string,
+): Promise<{ harness: PipelineHarness; embedder: ChildService; chunker: Chunker }> {
+  const harness = new PipelineHarness(brokers, chromaUrl);
+  try {
+    const [embedder, chunker] = await Promise.all([
+      startEmbedder(modelDir),
+      Chunker.fromModelDir(modelDir),
+      harness.connect(),
+    ]);
+    return { harness, embedder, chunker };
+  } catch (error) {
+    await harness.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 export class PipelineHarness {

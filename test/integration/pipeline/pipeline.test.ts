@@ -2,16 +2,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LifecycleTopics } from '../../../app/common/topics.js';
-import { Chunker } from '../../../app/consumer/src/chunking/chunker.js';
+import type { Chunker } from '../../../app/consumer/src/chunking/chunker.js';
 import type { ConsumerConfig } from '../../../app/consumer/src/config.js';
 import type { ConsumerService } from '../../../app/consumer/src/consumer-service.js';
 import { readDeadLetters } from '../../../app/consumer/src/delivery/dead-letter-reader.js';
 import { findFreePorts } from '../../../local/free-port.js';
 import {
   type ChildService,
-  PipelineHarness,
+  type PipelineHarness,
   spawnService,
-  startEmbedder,
+  startPipeline,
   waitHealthy,
 } from './pipeline-fixture.js';
 
@@ -58,12 +58,7 @@ function startConsumer(
 }
 
 beforeAll(async () => {
-  harness = new PipelineHarness(brokers, chromaUrl);
-  [embedder, chunker] = await Promise.all([
-    startEmbedder(modelDir),
-    Chunker.fromModelDir(modelDir),
-    harness.connect(),
-  ]).then(([e, c]) => [e, c] as const);
+  ({ harness, embedder, chunker } = await startPipeline(brokers, chromaUrl, modelDir));
 });
 
 afterAll(async () => {
