@@ -238,6 +238,32 @@ describe('DocumentPipeline', () => {
     });
   });
 
+  it('tells the poison from its neighbours with requests sent side by side, not one after the other', async () => {
+    const { pipeline, hooks, index, embedder, sink } = setup();
+    const original = embedder.embed.bind(embedder);
+    let inFlight = 0;
+    let mostInFlight = 0;
+    embedder.embed = async (inputs) => {
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return original(inputs);
+    };
+    // 4 one-chunk documents: one request of 4, which fails; then each on its own
+    const good = [1, 2, 3].map((i) => ({ id: `n${i}`, content: words(3, `n${i}x`) }));
+    const records = [
+      record(good[0] as object),
+      record({ id: 'bad', content: 'a POISON here' }),
+      ...good.slice(1).map((d) => record(d)),
+    ];
+    const result = await pipeline.processBatch(records, hooks);
+    expect(result.committed).toBe(4);
+    expect([...index.records.keys()].sort()).toEqual(['n1#0', 'n2#0', 'n3#0']);
+    expect(sink.on(LifecycleTopics.dlq)).toHaveLength(1);
+    // the first pass has one request; only the isolation can put 4 in flight at once
+    expect(mostInFlight).toBe(4);
+  });
+
   it('stops at backpressure without committing what was not written', async () => {
     const { pipeline, hooks, embedder, commits, sink } = setup({ maxGroupChunks: 1 });
     const records = [1, 2, 3].map((i) => record({ id: `d${i}`, content: words(3) }));
