@@ -34,9 +34,10 @@ export const EmbedderConfigSchema = Type.Object(
       { default: 'auto' },
     ),
     /**
-     * Model precision: `fp32`, or `int8` (static, NNCF; about 2.6x faster on OpenVINO but below
-     * the accuracy gate on short texts: min cosine 0.76 against fp32, see docs/model-build.md).
-     * `auto`: fp32.
+     * Model precision: `fp32`, or `int8`: on OpenVINO the weight-compressed IR (min cosine 0.9988
+     * against fp32 where the CPU has no VNNI and runs it weight-only; with VNNI OpenVINO quantizes
+     * the activations too, unmeasured), on onnxruntime the static QDQ graph (below the accuracy
+     * gate on short texts: min cosine 0.72; see docs/model-build.md). `auto`: fp32.
      * @default 'auto'
      */
     precision: Type.Union([Type.Literal('auto'), Type.Literal('fp32'), Type.Literal('int8')], {
@@ -48,6 +49,17 @@ export const EmbedderConfigSchema = Type.Object(
      * /opt/openvino. Unset: OpenVINO is unavailable.
      */
     openvinoLibDir: Type.Optional(Type.String({ minLength: 1 })),
+    /**
+     * OpenVINO's `DYNAMIC_QUANTIZATION_GROUP_SIZE` for the weight-compressed int8 IR: values per
+     * run-time activation scale (0: off, weight-only; 4294967295: one scale per token). Applied by
+     * the CPU plugin only on CPUs with VNNI (`/info` `runtime.cpu_vnni`).
+     * @default 32 - the plugin's own default
+     */
+    openvinoDynamicQuantizationGroupSize: Type.Integer({
+      minimum: 0,
+      maximum: 4_294_967_295,
+      default: 32,
+    }),
     /** @default - the CPUs this process may use (cgroup quota aware) */
     intraOpNumThreads: Type.Integer({ minimum: 1, maximum: 256 }),
     /** @default 'all' - onnxruntime graph optimization level */

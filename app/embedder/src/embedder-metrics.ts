@@ -64,13 +64,15 @@ export class EmbedderMetrics {
    */
   readonly backendInfo = new Gauge({
     name: 'meshrag_embedder_backend_info',
-    help: 'The execution provider requested and the one the model runs on, with the runtime, its version and the precision (always 1)',
+    help: 'The execution provider requested and the one the model runs on, with the runtime, its version, the precision, the model variant (fp32, int8-static, int8-weight-compressed) and whether the CPU has VNNI (always 1)',
     labelNames: [
       'requested',
       'active',
       'runtime',
       'runtime_version',
       'precision',
+      'variant',
+      'cpu_vnni',
       'fallback',
     ] as const,
     registers: [this.registry],

@@ -8,7 +8,7 @@ import { loadModelFiles, type ModelFiles } from '../../../app/common/model-files
 import { l2Normalize } from '../../../app/embedder/src/backend/mean-pooling.js';
 import { OnnxModel } from '../../../app/embedder/src/backend/onnx-model.js';
 import { EmbeddingTokenizer } from '../../../app/embedder/src/tokenization/embedding-tokenizer.js';
-import { FP32_GRAPH_SHA256 } from '../../../local/model/model-fetch.js';
+import { FP32_GRAPH_SHA256, WEIGHT_INT8_SHA256 } from '../../../local/model/model-fetch.js';
 import { cosine, norm } from '../../helpers/embedder-app.js';
 import { findModelDir } from '../../helpers/model-dir.js';
 
@@ -44,6 +44,12 @@ describe('the cached all-MiniLM-L6-v2 model', () => {
     });
     expect(files.manifest.files['model.onnx'].sha256).toBe(FP32_GRAPH_SHA256);
     expect(files.manifest.files['model-int8-ov.xml'].source.build?.pinnedBy).toBe('accuracy');
+    // The weight-compressed IR is data-free, so bit-exact from the same pins as the fp32 graph.
+    for (const [file, sha256] of Object.entries(WEIGHT_INT8_SHA256)) {
+      const entry = files.manifest.files[file as keyof typeof WEIGHT_INT8_SHA256];
+      expect(entry.sha256).toBe(sha256);
+      expect(entry.source.build?.pinnedBy).toBe('sha256');
+    }
   });
 
   it('embeds a sentence as a 384-dim unit-norm vector', async () => {

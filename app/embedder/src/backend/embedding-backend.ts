@@ -8,16 +8,35 @@ import type { ExecutionProvider } from '../config.js';
 
 /** The inference runtime running the model. */
 export type ModelRuntime = 'onnxruntime' | 'openvino';
-/** Precision of the model file: the fp32 graph, or a static int8 one quantized with NNCF. */
+/** Precision of the model file: the fp32 graph, or an int8 one from NNCF. */
 export type ModelPrecision = 'fp32' | 'int8';
+/**
+ * Which model file runs: the fp32 graph; a static int8 one (weights and activations quantized
+ * with calibrated per-tensor scales: onnxruntime's QDQ graph, the benchmark's OpenVINO IR); or
+ * OpenVINO's weight-compressed int8 IR (u8 weights, fp32 activations that the CPU plugin
+ * quantizes per token group at run time on VNNI CPUs, else it runs the matmuls in fp32).
+ */
+export type ModelVariant = 'fp32' | 'int8-static' | 'int8-weight-compressed';
 
 export interface BackendInfo {
   readonly runtime: ModelRuntime;
   /** The runtime library's version, e.g. `1.30.0` or `2026.4.1-...`. */
   readonly runtimeVersion: string;
   readonly precision: ModelPrecision;
+  readonly variant: ModelVariant;
   /** The file in the model directory the runtime loaded. */
   readonly modelFile: string;
+  /**
+   * OpenVINO's `DYNAMIC_QUANTIZATION_GROUP_SIZE` for the weight-compressed IR (0: off); absent
+   * for other variants, where it does not apply.
+   */
+  readonly dynamicQuantizationGroupSize?: number;
+  /**
+   * Whether this CPU has VNNI (`avx_vnni` or `avx512_vnni` in /proc/cpuinfo; null where that
+   * cannot be read): int8 kernels need it to be faster than fp32, and OpenVINO's dynamic
+   * quantization runs only with it.
+   */
+  readonly cpuVnni: boolean | null;
   /** The provider asked for in the configuration. */
   readonly requestedProvider: ExecutionProvider;
   /** The provider the session actually runs on. */

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import type { EmbedderConfig, ExecutionProvider } from '../config.js';
+import { cpuHasVnni } from './cpu-has-vnni.js';
 import type { BackendInfo, ModelPrecision } from './embedding-backend.js';
 import {
   type HiddenStateReader,
@@ -126,7 +127,10 @@ export class OnnxModel {
       runtime: 'onnxruntime',
       runtimeVersion: ort.env.versions.common,
       precision: options.precision ?? 'fp32',
+      // onnxruntime's int8 file is the static QDQ graph.
+      variant: (options.precision ?? 'fp32') === 'fp32' ? 'fp32' : 'int8-static',
       modelFile: basename(modelPath),
+      cpuVnni: cpuHasVnni(),
       intraOpNumThreads: options.intraOpNumThreads ?? 1,
       dimensions: typeof lastDim === 'number' ? lastDim : 384,
     };

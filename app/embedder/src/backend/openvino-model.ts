@@ -1,10 +1,12 @@
 /**
  * The OpenVINO CPU runtime behind the same batch maths as `OnnxModel`: length buckets, right
- * padding, mean pooling. The int8 IR from NNCF runs integer matmuls (VNNI), where onnxruntime's
- * QDQ graph reaches about 40% of the speed on the same cores (see docs/benchmarks.md).
+ * padding, mean pooling. On VNNI CPUs the static int8 IR runs integer matmuls, where
+ * onnxruntime's QDQ graph reaches about 40% of the speed on the same cores, and the
+ * weight-compressed one does with dynamic quantization (see docs/benchmarks.md).
  */
 import { basename } from 'node:path';
-import type { BackendInfo, ModelPrecision } from './embedding-backend.js';
+import { cpuHasVnni } from './cpu-has-vnni.js';
+import type { BackendInfo, ModelPrecision, ModelVariant } from './embedding-backend.js';
 import {
   type HiddenStateReader,
   type LengthBucketOptions,
@@ -14,11 +16,25 @@ import {
 import { meanPool, unpadTokens } from './mean-pooling.js';
 import { type OpenVinoCompileOptions, OpenVinoEncoder } from './openvino-runtime.js';
 
+/**
+ * Values per activation scale when OpenVINO quantizes the weight-compressed IR's activations at
+ * run time: 32 is the CPU plugin's own choice for compressed weights and what the build's
+ * accuracy check uses (build-model.py).
+ */
+export const DEFAULT_DYNAMIC_QUANTIZATION_GROUP_SIZE = 32;
+
 export interface OpenVinoModelOptions extends LengthBucketOptions {
   /** Directory holding `libopenvino_c.so`, the CPU plugin and TBB (the wheel's `openvino/libs`). */
   readonly libDir: string;
   /** Precision of the model file, reported in /info. */
   readonly precision: ModelPrecision;
+  /**
+   * Which kind of file `modelPath` is, reported in /info; `dynamicQuantizationGroupSize` is
+   * passed to the plugin only for `int8-weight-compressed` (default
+   * `DEFAULT_DYNAMIC_QUANTIZATION_GROUP_SIZE`).
+   * @default 'fp32' for precision fp32, else 'int8-weight-compressed'
+   */
+  readonly variant?: ModelVariant;
   /** @default 1 */
   readonly intraOpNumThreads?: number;
   /** @default 384 */
@@ -36,8 +52,16 @@ export class OpenVinoModel {
     const dims = options.dimensions ?? 384;
     // One run never pads past maxRunTokens, except a single sequence longer than it.
     const maxTokens = Math.max(options.maxRunTokens ?? 4096, 512);
+    const variant =
+      options.variant ?? (options.precision === 'fp32' ? 'fp32' : 'int8-weight-compressed');
+    const { dynamicQuantizationGroupSize, ...compile } = options.compile ?? {};
+    const groupSize =
+      variant === 'int8-weight-compressed'
+        ? (dynamicQuantizationGroupSize ?? DEFAULT_DYNAMIC_QUANTIZATION_GROUP_SIZE)
+        : undefined;
     const encoder = OpenVinoEncoder.load(options.libDir, modelPath, dims, maxTokens, {
-      ...options.compile,
+      ...compile,
+      ...(groupSize === undefined ? {} : { dynamicQuantizationGroupSize: groupSize }),
       inferenceNumThreads: intraOpNumThreads,
     });
     return new OpenVinoModel(encoder, options, {
@@ -46,7 +70,17 @@ export class OpenVinoModel {
       runtime: 'openvino',
       runtimeVersion: encoder.version,
       precision: options.precision,
+      variant,
       modelFile: basename(modelPath),
+      // As the plugin took it, not as asked.
+      ...(groupSize === undefined
+        ? {}
+        : {
+            dynamicQuantizationGroupSize: Number(
+              encoder.property('DYNAMIC_QUANTIZATION_GROUP_SIZE'),
+            ),
+          }),
+      cpuVnni: cpuHasVnni(),
       intraOpNumThreads,
       dimensions: dims,
     });

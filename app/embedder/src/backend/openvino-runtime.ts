@@ -33,6 +33,8 @@ interface Bindings {
     out: unknown[],
   ) => number;
   readonly compiledFree: (compiled: unknown) => void;
+  readonly compiledGetProperty: (compiled: unknown, key: string, out: unknown[]) => number;
+  readonly free: (pointer: unknown) => void;
   readonly createInferRequest: (compiled: unknown, out: unknown[]) => number;
   readonly requestFree: (request: unknown) => void;
   readonly setInput: (request: unknown, index: number, tensor: unknown) => number;
@@ -101,6 +103,11 @@ function bind(libDir: string): Bindings {
       'int ov_core_compile_model_from_file_props(const ov_core_t *core, const char *path, const char *device, size_t count, const ov_property_t *properties, _Out_ ov_compiled_model_t **compiled)',
     ),
     compiledFree: lib.func('void ov_compiled_model_free(ov_compiled_model_t *compiled)'),
+    // `void **`, not `char **`: koffi would decode a `char *` and lose the pointer to free.
+    compiledGetProperty: lib.func(
+      'int ov_compiled_model_get_property(const ov_compiled_model_t *compiled, const char *key, _Out_ void **value)',
+    ),
+    free: lib.func('void ov_free(void *content)'),
     createInferRequest: lib.func(
       'int ov_compiled_model_create_infer_request(const ov_compiled_model_t *compiled, _Out_ ov_infer_request_t **request)',
     ),
@@ -131,6 +138,12 @@ export interface OpenVinoCompileOptions {
   readonly performanceHint?: 'LATENCY' | 'THROUGHPUT';
   /** `INFERENCE_PRECISION_HINT` @default 'f32' - bf16 is slower on CPUs without AMX */
   readonly inferencePrecisionHint?: 'f32' | 'bf16' | 'f16';
+  /**
+   * `DYNAMIC_QUANTIZATION_GROUP_SIZE`: activations of the fully connected layers whose weights
+   * are compressed to int8 get quantized at run time, one scale per this many values of a token
+   * (0: off). The plugin applies it only on CPUs with VNNI. @default - the plugin's own (unset)
+   */
+  readonly dynamicQuantizationGroupSize?: number;
 }
 
 /**
@@ -164,6 +177,14 @@ export class OpenVinoEncoder {
       { key: 'NUM_STREAMS', value: String(options.numStreams ?? 1) },
       { key: 'PERFORMANCE_HINT', value: options.performanceHint ?? 'LATENCY' },
       { key: 'INFERENCE_PRECISION_HINT', value: options.inferencePrecisionHint ?? 'f32' },
+      ...(options.dynamicQuantizationGroupSize === undefined
+        ? []
+        : [
+            {
+              key: 'DYNAMIC_QUANTIZATION_GROUP_SIZE',
+              value: String(options.dynamicQuantizationGroupSize),
+            },
+          ]),
     ];
     const compiled: unknown[] = [null];
     const request: unknown[] = [null];
@@ -206,6 +227,22 @@ export class OpenVinoEncoder {
     this.ids = new BigInt64Array(koffi.view(this.idsMemory, maxTokens * 8));
     this.mask = new BigInt64Array(koffi.view(this.maskMemory, maxTokens * 8));
     this.output = new Float32Array(koffi.view(this.outputMemory, maxTokens * dims * 4));
+  }
+
+  /**
+   * A property of the compiled model as the plugin reports it, e.g.
+   * `DYNAMIC_QUANTIZATION_GROUP_SIZE`.
+   * @throws OpenVinoError when the plugin does not know `key`
+   */
+  property(key: string): string {
+    if (this.closed) throw new OpenVinoError('the OpenVINO model is closed');
+    const out: unknown[] = [null];
+    this.check(this.ov.compiledGetProperty(this.compiled, key, out), `reading ${key}`);
+    try {
+      return koffi.decode(out[0], 'char', -1) as string;
+    } finally {
+      this.ov.free(out[0]);
+    }
   }
 
   /**

@@ -27,6 +27,15 @@ export const InfoResponseSchema = Type.Object({
     active: Nullable(Type.String()),
     version: Nullable(Type.String()),
     model_file: Nullable(Type.String()),
+    /** `fp32`, `int8-static` or `int8-weight-compressed` (OpenVINO's int8). */
+    model_variant: Nullable(Type.String()),
+    /**
+     * OpenVINO's DYNAMIC_QUANTIZATION_GROUP_SIZE for the weight-compressed IR; null for other
+     * variants. It takes effect only where `cpu_vnni` is true.
+     */
+    dynamic_quantization_group_size: Nullable(Type.Integer()),
+    /** `avx_vnni` or `avx512_vnni` in /proc/cpuinfo; null where it cannot be read. */
+    cpu_vnni: Nullable(Type.Boolean()),
   }),
   intra_op_num_threads: Type.Integer(),
   max_batch_tokens: Type.Integer(),
@@ -62,6 +71,9 @@ export const infoRoute: FastifyPluginAsyncTypebox<InfoRouteOptions> = async (app
         active: info.backend?.runtime ?? null,
         version: info.backend?.runtimeVersion ?? null,
         model_file: info.backend?.modelFile ?? null,
+        model_variant: info.backend?.variant ?? null,
+        dynamic_quantization_group_size: info.backend?.dynamicQuantizationGroupSize ?? null,
+        cpu_vnni: info.backend?.cpuVnni ?? null,
       },
       intra_op_num_threads: info.backend?.intraOpNumThreads ?? config.intraOpNumThreads,
       max_batch_tokens: config.maxBatchTokens,

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       maxClientBatchSize: 128,
       bodyLimitBytes: 2 * 1024 * 1024,
       autoTruncate: true,
+      openvinoDynamicQuantizationGroupSize: 32,
     });
     expect(config.intraOpNumThreads).toBe(availableCpus());
   });
@@ -36,6 +37,7 @@ describe('loadConfig', () => {
         MESHRAG_EMBEDDER_EXECUTION_PROVIDER: 'cuda',
         MESHRAG_EMBEDDER_AUTO_TRUNCATE: 'false',
         MESHRAG_EMBEDDER_INTRA_OP_NUM_THREADS: '3',
+        MESHRAG_EMBEDDER_OPENVINO_DYNAMIC_QUANTIZATION_GROUP_SIZE: '0',
       },
       ['--port', '9100', '--max-batch-tokens', '4096'],
     );
@@ -45,6 +47,7 @@ describe('loadConfig', () => {
       autoTruncate: false,
       intraOpNumThreads: 3,
       maxBatchTokens: 4096,
+      openvinoDynamicQuantizationGroupSize: 0,
     });
   });
 
@@ -54,7 +57,11 @@ describe('loadConfig', () => {
 
   it('fails when values are invalid or missing, listing every problem with its variable and flag', () => {
     const attempt = () =>
-      loadConfig({ MESHRAG_EMBEDDER_PORT: '70000', MESHRAG_EMBEDDER_EXECUTION_PROVIDER: 'tpu' });
+      loadConfig({
+        MESHRAG_EMBEDDER_PORT: '70000',
+        MESHRAG_EMBEDDER_EXECUTION_PROVIDER: 'tpu',
+        MESHRAG_EMBEDDER_OPENVINO_DYNAMIC_QUANTIZATION_GROUP_SIZE: '-1',
+      });
     expect(attempt).toThrow(ConfigError);
     const message = (() => {
       try {
@@ -67,6 +74,9 @@ describe('loadConfig', () => {
     expect(message).toContain('modelDir (MESHRAG_EMBEDDER_MODEL_DIR or --model-dir): is required');
     expect(message).toContain('port (MESHRAG_EMBEDDER_PORT or --port): got 70000');
     expect(message).toContain('expected one of cpu, cuda');
+    expect(message).toContain(
+      'openvinoDynamicQuantizationGroupSize (MESHRAG_EMBEDDER_OPENVINO_DYNAMIC_QUANTIZATION_GROUP_SIZE or --openvino-dynamic-quantization-group-size): got -1',
+    );
   });
 
   it('fails when a flag is unknown', () => {

@@ -9,6 +9,7 @@ import {
   FP32_GRAPH_SHA256,
   MODEL_VARIANTS,
   modelRecipe,
+  WEIGHT_INT8_SHA256,
 } from '../../../../local/model/model-fetch.js';
 
 describe('model build pins', () => {
@@ -22,6 +23,18 @@ describe('model build pins', () => {
       for (const file of Object.values(runtime)) expect(MODEL_FILE_NAMES).toContain(file);
     }
     expect(FP32_GRAPH_SHA256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("pins OpenVINO's int8, the weight-compressed IR and its weights, by sha256", () => {
+    expect(MODEL_VARIANTS.openvino.int8).toBe('model-int8-wc-ov.xml');
+    expect(Object.keys(WEIGHT_INT8_SHA256)).toEqual([
+      'model-int8-wc-ov.xml',
+      'model-int8-wc-ov.bin',
+    ]);
+    for (const [file, sha256] of Object.entries(WEIGHT_INT8_SHA256)) {
+      expect(MODEL_FILE_NAMES).toContain(file);
+      expect(sha256).toMatch(/^[0-9a-f]{64}$/);
+    }
   });
 
   it('pins every build package to one version, OpenVINO to the runtime the cache names', async () => {

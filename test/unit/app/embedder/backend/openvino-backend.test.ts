@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cpuHasVnni } from '../../../../../app/embedder/src/backend/cpu-has-vnni.js';
 import { OnnxBackend } from '../../../../../app/embedder/src/backend/onnx-backend.js';
 import { resolveCachePaths } from '../../../../../local/cache-paths.js';
 import { buildTestApp, cosine } from '../../../../helpers/embedder-app.js';
@@ -71,12 +72,50 @@ describe('OpenVINO backend', () => {
   );
 
   it(
-    'serves the int8 IR when asked for it by name',
+    'serves the weight-compressed int8 IR with dynamic quantization when int8 is asked for by name',
     async () => {
       const app = await buildTestApp({ config: { openvinoLibDir: libDir, precision: 'int8' } });
       const info = (await app.inject('/info')).json();
-      expect(info.runtime).toMatchObject({ active: 'openvino', model_file: 'model-int8-ov.xml' });
+      const vnni = cpuHasVnni();
+      expect(info.runtime).toMatchObject({
+        active: 'openvino',
+        model_file: 'model-int8-wc-ov.xml',
+        model_variant: 'int8-weight-compressed',
+        dynamic_quantization_group_size: 32,
+        cpu_vnni: vnni,
+      });
       expect(info.model_dtype).toBe('int8');
+      expect((await app.inject('/metrics')).body).toMatch(
+        new RegExp(
+          `meshrag_embedder_backend_info\\{[^}]*runtime="openvino",[^}]*precision="int8",variant="int8-weight-compressed",cpu_vnni="${vnni ?? 'unknown'}",fallback="false"\\} 1`,
+        ),
+      );
+      await app.close();
+    },
+    LOAD_TIMEOUT_MS,
+  );
+
+  it(
+    'passes the configured group size to the plugin, 0 turning dynamic quantization off',
+    async () => {
+      const app = await buildTestApp({
+        config: {
+          openvinoLibDir: libDir,
+          precision: 'int8',
+          openvinoDynamicQuantizationGroupSize: 0,
+        },
+      });
+      const info = (await app.inject('/info')).json();
+      expect(info.runtime).toMatchObject({
+        model_variant: 'int8-weight-compressed',
+        dynamic_quantization_group_size: 0,
+      });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/embed',
+        payload: { inputs: 'no thanks' },
+      });
+      expect(response.statusCode).toBe(200);
       await app.close();
     },
     LOAD_TIMEOUT_MS,
@@ -116,15 +155,21 @@ describe('OpenVINO backend', () => {
   );
 
   it(
-    'serves the fp32 graph by default on CPU when the runtime is there (int8 misses the gate)',
+    'serves the fp32 graph by default on CPU when the runtime is there (int8 with dynamic quantization is unmeasured)',
     async () => {
       const app = await buildTestApp({ config: { openvinoLibDir: libDir } });
       const info = (await app.inject('/info')).json();
-      expect(info.runtime).toMatchObject({ active: 'openvino', model_file: 'model.onnx' });
+      expect(info.runtime).toMatchObject({
+        active: 'openvino',
+        model_file: 'model.onnx',
+        model_variant: 'fp32',
+        // The fp32 graph has no compressed weights: the setting does not apply.
+        dynamic_quantization_group_size: null,
+      });
       expect(info.model_dtype).toBe('fp32');
       expect(info.execution_provider.fallback_reason).toBeNull();
       expect((await app.inject('/metrics')).body).toMatch(
-        /meshrag_embedder_backend_info\{requested="cpu",active="cpu",runtime="openvino",runtime_version="2026\.4\.1[^"]*",precision="fp32",fallback="false"\} 1/,
+        /meshrag_embedder_backend_info\{requested="cpu",active="cpu",runtime="openvino",runtime_version="2026\.4\.1[^"]*",precision="fp32",variant="fp32",cpu_vnni="(true|false|unknown)",fallback="false"\} 1/,
       );
       const response = await app.inject({
         method: 'POST',
