@@ -4,7 +4,7 @@
  * Both services read their settings this way; each keeps its own error class, message format
  * and cross-field checks, so this module returns the problems rather than throwing.
  */
-import type { Static, TObject } from 'typebox';
+import { type Static, type TObject, Type } from 'typebox';
 import { Value } from 'typebox/value';
 
 /**
@@ -14,6 +14,20 @@ import { Value } from 'typebox/value';
 export function envName(prefix: string, key: string): string {
   return `${prefix}_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }
+
+/** The `logLevel` setting both services take: pino's level names. @default 'info' */
+export const LogLevelSchema = Type.Union(
+  [
+    Type.Literal('fatal'),
+    Type.Literal('error'),
+    Type.Literal('warn'),
+    Type.Literal('info'),
+    Type.Literal('debug'),
+    Type.Literal('trace'),
+    Type.Literal('silent'),
+  ],
+  { default: 'info' },
+);
 
 /** A configuration key of schema `S`. */
 export type EnvConfigKey<S extends TObject> = keyof S['properties'] & string;

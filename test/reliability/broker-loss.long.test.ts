@@ -7,10 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LifecycleTopics } from '../../app/common/topics.js';
-import { readDeadLetters } from '../../app/consumer/src/delivery/dead-letter-reader.js';
 import { kafkaServiceName } from '../../local/kafka/kafka-service.js';
 import {
-  compareIds,
   LoadProducer,
   ReliabilityStack,
   readTopic,
@@ -84,22 +82,16 @@ describe('one of 3 brokers killed under produce and consume load', () => {
     } finally {
       await load.stop();
     }
-    const expected = stack.expectedIds(load.acknowledged);
     // on a timeout the figures are still measured and written, then the ids are compared
-    const complete = await waitFor(
-      `all ${expected.length} acknowledged records to be indexed`,
-      async () => {
-        const ids = new Set(await stack.ids(collection));
-        return expected.every((id) => ids.has(id)) ? true : undefined;
-      },
-      240_000,
-    ).then(
-      () => true,
-      () => false,
-    );
-    if (complete) await stack.harness.waitCaughtUp(groupId, 120_000, consumer.output);
-    const ids = await stack.ids(collection);
-    const { lost, extra } = compareIds(expected, ids, stack.expectedIds(load.attempted));
+    const { expected, complete, ids, lost, extra, events, reprocessed, letters } =
+      await stack.settle({
+        groupId,
+        collection,
+        load,
+        consumer,
+        dlqStart,
+        completeTimeoutMs: 240_000,
+      });
     if (lost.length > 0) {
       // in Kafka at all? (lost by the brokers) or skipped by the consumer?
       const parsedIds = new Set(
@@ -115,9 +107,6 @@ describe('one of 3 brokers killed under produce and consume load', () => {
           `consumer output:\n${consumer.output().slice(-8_000)}\n`,
       );
     }
-    const events = await stack.indexedEvents(collection);
-    const reprocessed = [...events.values()].reduce((n, count) => n + (count - 1), 0);
-    const letters = await readDeadLetters(stack.harness.kafka, { fromOffsets: dlqStart });
     await consumer.stop();
 
     await writeScenarioReport({

@@ -8,10 +8,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LifecycleTopics } from '../../app/common/topics.js';
-import { readDeadLetters } from '../../app/consumer/src/delivery/dead-letter-reader.js';
 import { CHROMA_SERVICE_NAME } from '../../local/chroma/chroma-service.js';
 import {
-  compareIds,
   LoadProducer,
   ReliabilityStack,
   reliabilitySettings,
@@ -89,25 +87,15 @@ describe('a dependency down under load', () => {
       } finally {
         await load.stop();
       }
-      const expected = stack.expectedIds(load.acknowledged);
       // on a timeout the figures are still measured and written, then the ids are compared
-      const complete = await waitFor(
-        `all ${expected.length} acknowledged records to be indexed`,
-        async () => {
-          const ids = new Set(await stack.ids(collection));
-          return expected.every((id) => ids.has(id)) ? true : undefined;
-        },
-        180_000,
-      ).then(
-        () => true,
-        () => false,
-      );
-      if (complete) await stack.harness.waitCaughtUp(groupId, 120_000, consumer.output);
-      const ids = await stack.ids(collection);
-      const { lost, extra } = compareIds(expected, ids, stack.expectedIds(load.attempted));
-      const events = await stack.indexedEvents(collection);
-      const reprocessed = [...events.values()].reduce((n, count) => n + (count - 1), 0);
-      const letters = await readDeadLetters(stack.harness.kafka, { fromOffsets: dlqStart });
+      const { expected, ids, lost, extra, events, reprocessed, letters } = await stack.settle({
+        groupId,
+        collection,
+        load,
+        consumer,
+        dlqStart,
+        completeTimeoutMs: 180_000,
+      });
       await consumer.stop();
 
       await writeScenarioReport({

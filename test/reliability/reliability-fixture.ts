@@ -13,6 +13,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { javaCompatiblePartitioner } from '../../app/common/kafka.js';
 import { allLifecycleTopics, LifecycleTopics } from '../../app/common/topics.js';
 import { Chunker } from '../../app/consumer/src/chunking/chunker.js';
+import {
+  type DeadLetter,
+  readDeadLetters,
+} from '../../app/consumer/src/delivery/dead-letter-reader.js';
 import { chunkId } from '../../app/consumer/src/indexing/chroma-index.js';
 import { findFreePortBlock, findFreePorts } from '../../local/free-port.js';
 import {
@@ -225,6 +229,39 @@ export interface StackOptions {
   readonly brokers?: number;
 }
 
+export interface SettleOptions {
+  readonly groupId: string;
+  readonly collection: string;
+  /** The scenario's producer, already stopped. */
+  readonly load: LoadProducer;
+  /** The consumer now running; its output explains a group that does not catch up. */
+  readonly consumer: ChildService;
+  /** End offsets of the DLQ when the scenario began: only letters after them count. */
+  readonly dlqStart: Map<number, string>;
+  /** How long all acknowledged records may take to be indexed. */
+  readonly completeTimeoutMs: number;
+}
+
+/** What a scenario reports and asserts on once its load has stopped. */
+export interface Settled {
+  /** Chunk ids of the acknowledged records, sorted. */
+  readonly expected: string[];
+  /** Whether every expected id was indexed within the deadline. */
+  readonly complete: boolean;
+  /** Ids in the collection. */
+  readonly ids: string[];
+  /** Expected ids with no vector. */
+  readonly lost: string[];
+  /** Ids that no record sent (acknowledged or not) would produce. */
+  readonly extra: string[];
+  /** `vectors.indexed` events per document id. */
+  readonly events: Map<string, number>;
+  /** Events beyond the first per document: work redone after a kill or a restart. */
+  readonly reprocessed: number;
+  /** Dead letters written since `dlqStart`. */
+  readonly letters: DeadLetter[];
+}
+
 /**
  * One scenario's services. Kafka and Chroma run under the `local` supervisor in a temporary
  * run directory; `kill(name)` SIGKILLs one of them and `restart()` starts what is missing again
@@ -391,6 +428,36 @@ export class ReliabilityStack {
     await this.harness.close().catch(() => undefined);
     await stopLocalServices({ runDir: this.runDir });
     await rm(this.runDir, { recursive: true, force: true });
+  }
+
+  /**
+   * The end of a scenario, after its load has stopped: waits (up to `completeTimeoutMs`) until
+   * every acknowledged record is indexed and the group has caught up, then reads what the
+   * scenario reports and asserts on. A timeout does not throw: `complete` is false and the
+   * figures are still read, so the report is written before the ids are compared.
+   */
+  async settle(options: SettleOptions): Promise<Settled> {
+    const { groupId, collection, load, consumer, dlqStart, completeTimeoutMs } = options;
+    const expected = this.expectedIds(load.acknowledged);
+    const complete = await waitFor(
+      `all ${expected.length} acknowledged records to be indexed`,
+      async () => {
+        const ids = new Set(await this.ids(collection));
+        return expected.every((id) => ids.has(id)) ? true : undefined;
+      },
+      completeTimeoutMs,
+    ).then(
+      () => true,
+      () => false,
+    );
+    if (complete) await this.harness.waitCaughtUp(groupId, 120_000, consumer.output);
+    const ids = await this.ids(collection);
+    // extra ids are checked against every record sent: an unacknowledged send may be written
+    const { lost, extra } = compareIds(expected, ids, this.expectedIds(load.attempted));
+    const events = await this.indexedEvents(collection);
+    const reprocessed = [...events.values()].reduce((n, count) => n + (count - 1), 0);
+    const letters = await readDeadLetters(this.harness.kafka, { fromOffsets: dlqStart });
+    return { expected, complete, ids, lost, extra, events, reprocessed, letters };
   }
 
   /** Ids in the collection, or none when the consumer has not created it yet. */

@@ -5,7 +5,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type Static, Type } from 'typebox';
-import { resolveEnvConfig, envName as sharedEnvName } from '../../common/env-config.js';
+import {
+  LogLevelSchema,
+  resolveEnvConfig,
+  envName as sharedEnvName,
+} from '../../common/env-config.js';
 import { RecordSizeBudget } from '../../common/record-size-budget.js';
 import { ConsumerConfigError } from './errors.js';
 
@@ -85,18 +89,7 @@ export const ConsumerConfigSchema = Type.Object(
     /** @default '127.0.0.1' - the container image sets 0.0.0.0 */
     httpHost: Type.String({ minLength: 1, default: '127.0.0.1' }),
     /** @default 'info' */
-    logLevel: Type.Union(
-      [
-        Type.Literal('fatal'),
-        Type.Literal('error'),
-        Type.Literal('warn'),
-        Type.Literal('info'),
-        Type.Literal('debug'),
-        Type.Literal('trace'),
-        Type.Literal('silent'),
-      ],
-      { default: 'info' },
-    ),
+    logLevel: LogLevelSchema,
   },
   { additionalProperties: false },
 );

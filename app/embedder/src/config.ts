@@ -7,7 +7,11 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Static, Type } from 'typebox';
-import { resolveEnvConfig, envName as sharedEnvName } from '../../common/env-config.js';
+import {
+  LogLevelSchema,
+  resolveEnvConfig,
+  envName as sharedEnvName,
+} from '../../common/env-config.js';
 
 export const EmbedderConfigSchema = Type.Object(
   {
@@ -86,18 +90,7 @@ export const EmbedderConfigSchema = Type.Object(
     /** How long SIGTERM waits for queued work before exiting anyway. @default 30000 */
     shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 30_000 }),
     /** @default 'info' */
-    logLevel: Type.Union(
-      [
-        Type.Literal('fatal'),
-        Type.Literal('error'),
-        Type.Literal('warn'),
-        Type.Literal('info'),
-        Type.Literal('debug'),
-        Type.Literal('trace'),
-        Type.Literal('silent'),
-      ],
-      { default: 'info' },
-    ),
+    logLevel: LogLevelSchema,
   },
   { additionalProperties: false },
 );

@@ -8,15 +8,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RecordSizeBudget } from '../../../app/common/record-size-budget.js';
 import { LifecycleTopics } from '../../../app/common/topics.js';
-import { loadConsumerConfig } from '../../../app/consumer/src/config.js';
-import {
-  type ConsumerService,
-  startConsumerService,
-} from '../../../app/consumer/src/consumer-service.js';
+import type { ConsumerService } from '../../../app/consumer/src/consumer-service.js';
 import { readDeadLetters } from '../../../app/consumer/src/delivery/dead-letter-reader.js';
 import { REPO_ROOT } from '../../../local/cache-paths.js';
 import { type ChildService, PipelineHarness, startEmbedder } from '../pipeline/pipeline-fixture.js';
@@ -116,21 +111,11 @@ beforeAll(async () => {
   embedder = await startEmbedder(modelDir);
   const isolated = await harness.isolate('large');
   collection = isolated.collection;
-  consumer = await startConsumerService({
-    config: loadConsumerConfig(
-      {},
-      {
-        kafkaBrokers: brokers.join(','),
-        embedderUrl: embedder.url,
-        chromaUrl,
-        modelDir,
-        groupId: isolated.groupId,
-        collection,
-        httpPort: 0,
-        logLevel: 'warn',
-      },
-    ),
-    logger: pino({ level: 'warn' }),
+  consumer = await harness.startConsumer({
+    embedderUrl: embedder.url,
+    modelDir,
+    groupId: isolated.groupId,
+    collection,
   });
   dir = await mkdtemp(join(tmpdir(), 'meshrag-large-'));
   env = {

@@ -3,13 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConsumerConfig } from '../../../app/consumer/src/config.js';
-import {
-  type ConsumerService,
-  startConsumerService,
-} from '../../../app/consumer/src/consumer-service.js';
+import type { ConsumerService } from '../../../app/consumer/src/consumer-service.js';
 import { REPO_ROOT } from '../../../local/cache-paths.js';
 import { type ChildService, PipelineHarness, startEmbedder } from '../pipeline/pipeline-fixture.js';
 
@@ -42,21 +37,11 @@ beforeAll(async () => {
   await harness.connect();
   embedder = await startEmbedder(modelDir);
   const { groupId, collection } = await harness.isolate('cli');
-  consumer = await startConsumerService({
-    config: loadConsumerConfig(
-      {},
-      {
-        kafkaBrokers: brokers.join(','),
-        embedderUrl: embedder.url,
-        chromaUrl,
-        modelDir,
-        groupId,
-        collection,
-        httpPort: 0,
-        logLevel: 'warn',
-      },
-    ),
-    logger: pino({ level: 'warn' }),
+  consumer = await harness.startConsumer({
+    embedderUrl: embedder.url,
+    modelDir,
+    groupId,
+    collection,
   });
   dir = await mkdtemp(join(tmpdir(), 'meshrag-cli-'));
   env = {

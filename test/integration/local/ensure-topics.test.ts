@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Admin, createKafka, ensureTopics, topicConfigs } from '../../../app/common/kafka.js';
+import { describe, expect, inject, it } from 'vitest';
+import { ensureTopics, topicConfigs } from '../../../app/common/kafka.js';
 import { lifecycleTopicSizeConfig } from '../../../app/common/record-size-budget.js';
 import { type LifecycleTopicRole, LifecycleTopics } from '../../../app/common/topics.js';
+import { useKafkaAdmin } from '../../helpers/use-kafka-admin.js';
 
 describe('ensureTopics on the local broker', () => {
-  const kafka = createKafka({ brokers: inject('kafkaBrokers'), clientId: 'meshrag-it-topics' });
-  let admin: Admin;
-
-  beforeAll(async () => {
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => {
-    await admin.disconnect();
-  });
+  const { admin } = useKafkaAdmin(inject('kafkaBrokers'), 'meshrag-it-topics');
 
   it("gives every lifecycle topic the size budget's max.message.bytes", async () => {
     const roles = Object.keys(LifecycleTopics) as LifecycleTopicRole[];

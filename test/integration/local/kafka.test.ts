@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Admin, createKafka } from '../../../app/common/kafka.js';
+import { describe, expect, inject, it } from 'vitest';
+import { useKafkaAdmin } from '../../helpers/use-kafka-admin.js';
 
 // kafkajs warns once about its v2 default partitioner; the default (murmur2, as Java) is what we want.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
 describe('local Kafka broker', () => {
-  const kafka = createKafka({ brokers: inject('kafkaBrokers'), clientId: 'meshrag-it-kafka' });
-  let admin: Admin;
-
-  beforeAll(async () => {
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => {
-    await admin.disconnect();
-  });
+  const { kafka, admin } = useKafkaAdmin(inject('kafkaBrokers'), 'meshrag-it-kafka');
 
   it('is a 4.x KRaft cluster of one broker with a controller', async () => {
     const cluster = await admin.describeCluster();

@@ -5,15 +5,12 @@
  * the whole time (its event loop is never held by one record).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LifecycleTopics } from '../../../app/common/topics.js';
-import { Chunker } from '../../../app/consumer/src/chunking/chunker.js';
-import { loadConsumerConfig } from '../../../app/consumer/src/config.js';
-import { startConsumerService } from '../../../app/consumer/src/consumer-service.js';
+import type { Chunker } from '../../../app/consumer/src/chunking/chunker.js';
 import { readDeadLetters } from '../../../app/consumer/src/delivery/dead-letter-reader.js';
 import { chunkId } from '../../../app/consumer/src/indexing/chroma-index.js';
-import { type ChildService, PipelineHarness, startEmbedder } from './pipeline-fixture.js';
+import { type ChildService, type PipelineHarness, startPipeline } from './pipeline-fixture.js';
 
 const brokers = inject('kafkaBrokers');
 const chromaUrl = inject('chromaUrl');
@@ -24,12 +21,7 @@ let embedder: ChildService;
 let chunker: Chunker;
 
 beforeAll(async () => {
-  harness = new PipelineHarness(brokers, chromaUrl);
-  [embedder, chunker] = await Promise.all([
-    startEmbedder(modelDir),
-    Chunker.fromModelDir(modelDir),
-    harness.connect(),
-  ]).then(([e, c]) => [e, c] as const);
+  ({ harness, embedder, chunker } = await startPipeline(brokers, chromaUrl, modelDir));
 });
 
 afterAll(async () => {
@@ -128,20 +120,12 @@ describe('hostile records on real Kafka, Chroma and embedder', () => {
       .flatMap((d) => chunker.chunk(d.content).map((c) => chunkId(d.id, c.index)))
       .sort();
 
-    const config = loadConsumerConfig(
-      {},
-      {
-        kafkaBrokers: brokers.join(','),
-        embedderUrl: embedder.url,
-        chromaUrl,
-        modelDir,
-        groupId,
-        collection,
-        httpPort: 0,
-        logLevel: 'warn',
-      },
-    );
-    const consumer = await startConsumerService({ config, logger: pino({ level: 'warn' }) });
+    const consumer = await harness.startConsumer({
+      embedderUrl: embedder.url,
+      modelDir,
+      groupId,
+      collection,
+    });
     const health = watchHealth(consumer.httpPort);
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChromaClient, Collection } from 'chromadb';
+import { pino } from 'pino';
 import {
   type Admin,
   createKafka,
@@ -18,6 +19,12 @@ import {
   type Producer,
 } from '../../../app/common/kafka.js';
 import { allLifecycleTopics, LifecycleTopics } from '../../../app/common/topics.js';
+import { Chunker } from '../../../app/consumer/src/chunking/chunker.js';
+import { type ConsumerConfig, loadConsumerConfig } from '../../../app/consumer/src/config.js';
+import {
+  type ConsumerService,
+  startConsumerService,
+} from '../../../app/consumer/src/consumer-service.js';
 import { chromaClientFor } from '../../../app/consumer/src/indexing/chroma-index.js';
 import { REPO_ROOT } from '../../../local/cache-paths.js';
 import { findFreePorts } from '../../../local/free-port.js';
@@ -96,6 +103,29 @@ export async function startEmbedder(modelDir: string, port?: number): Promise<Ch
   return embedder;
 }
 
+/**
+ * What a pipeline test file starts with, side by side: a harness connected to the test
+ * services, the embedder as a child process, and the model's chunker (for the expected ids).
+ */
+export async function startPipeline(
+  brokers: readonly string[],
+  chromaUrl: string,
+  modelDir: string,
+): Promise<{ harness: PipelineHarness; embedder: ChildService; chunker: Chunker }> {
+  const harness = new PipelineHarness(brokers, chromaUrl);
+  try {
+    const [embedder, chunker] = await Promise.all([
+      startEmbedder(modelDir),
+      Chunker.fromModelDir(modelDir),
+      harness.connect(),
+    ]);
+    return { harness, embedder, chunker };
+  } catch (error) {
+    await harness.close().catch(() => undefined);
+    throw error;
+  }
+}
+
 export class PipelineHarness {
   readonly kafka: Kafka;
   readonly admin: Admin;
@@ -129,6 +159,28 @@ export class PipelineHarness {
   async close(): Promise<void> {
     await this.producer.disconnect();
     await this.admin.disconnect();
+  }
+
+  /**
+   * Starts the real consumer in this process on these Kafka brokers and Chroma, with its HTTP
+   * port free and its logs at warn; `settings` name the embedder, model, group and collection,
+   * and may replace any other setting.
+   */
+  async startConsumer(
+    settings: Pick<ConsumerConfig, 'embedderUrl' | 'modelDir' | 'groupId' | 'collection'> &
+      Partial<ConsumerConfig>,
+  ): Promise<ConsumerService> {
+    const config = loadConsumerConfig(
+      {},
+      {
+        kafkaBrokers: this.brokers.join(','),
+        chromaUrl: this.chromaUrl,
+        httpPort: 0,
+        logLevel: 'warn',
+        ...settings,
+      },
+    );
+    return startConsumerService({ config, logger: pino({ level: 'warn' }) });
   }
 
   /**

@@ -1,21 +1,17 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LifecycleTopics } from '../../../app/common/topics.js';
-import { Chunker } from '../../../app/consumer/src/chunking/chunker.js';
-import { type ConsumerConfig, loadConsumerConfig } from '../../../app/consumer/src/config.js';
-import {
-  type ConsumerService,
-  startConsumerService,
-} from '../../../app/consumer/src/consumer-service.js';
+import type { Chunker } from '../../../app/consumer/src/chunking/chunker.js';
+import type { ConsumerConfig } from '../../../app/consumer/src/config.js';
+import type { ConsumerService } from '../../../app/consumer/src/consumer-service.js';
 import { readDeadLetters } from '../../../app/consumer/src/delivery/dead-letter-reader.js';
 import { findFreePorts } from '../../../local/free-port.js';
 import {
   type ChildService,
-  PipelineHarness,
+  type PipelineHarness,
   spawnService,
-  startEmbedder,
+  startPipeline,
   waitHealthy,
 } from './pipeline-fixture.js';
 
@@ -47,35 +43,22 @@ function expectedIds(docs: readonly { id: string; content: string }[]): string[]
   return docs.flatMap((d) => chunker.chunk(d.content).map((c) => `${d.id}#${c.index}`)).sort();
 }
 
-async function startConsumer(
+function startConsumer(
   groupId: string,
   collection: string,
   overrides: Partial<ConsumerConfig> = {},
 ): Promise<ConsumerService> {
-  const config = loadConsumerConfig(
-    {},
-    {
-      kafkaBrokers: brokers.join(','),
-      embedderUrl: embedder.url,
-      chromaUrl,
-      modelDir,
-      groupId,
-      collection,
-      httpPort: 0,
-      logLevel: 'warn',
-      ...overrides,
-    },
-  );
-  return startConsumerService({ config, logger: pino({ level: 'warn' }) });
+  return harness.startConsumer({
+    embedderUrl: embedder.url,
+    modelDir,
+    groupId,
+    collection,
+    ...overrides,
+  });
 }
 
 beforeAll(async () => {
-  harness = new PipelineHarness(brokers, chromaUrl);
-  [embedder, chunker] = await Promise.all([
-    startEmbedder(modelDir),
-    Chunker.fromModelDir(modelDir),
-    harness.connect(),
-  ]).then(([e, c]) => [e, c] as const);
+  ({ harness, embedder, chunker } = await startPipeline(brokers, chromaUrl, modelDir));
 });
 
 afterAll(async () => {

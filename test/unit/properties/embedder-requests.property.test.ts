@@ -333,22 +333,16 @@ afterAll(async () => {
 });
 
 describe('embedder HTTP handling (property, fake backend)', () => {
-  let app: EmbedderApp;
-
-  beforeAll(() => {
-    app = httpApp;
-  });
-
   it('answers any POST with a well-formed status, never 5xx, and keeps serving', async () => {
     await fc.assert(
       fc.asyncProperty(anyPost, async (request) => {
         const options = toInject(request);
         const { result: response, blockMs } = await longestLoopBlockMs(() =>
-          injectWithin(app, options),
+          injectWithin(httpApp, options),
         );
         expectWellFormed(response);
         expect(blockMs).toBeLessThan(LOOP_BLOCK_LIMIT_MS);
-        const after = await injectWithin(app, VALID_EMBED);
+        const after = await injectWithin(httpApp, VALID_EMBED);
         expect(after.statusCode).toBe(200);
       }),
       { numRuns: 150 },
@@ -372,7 +366,7 @@ describe('embedder HTTP handling (property, fake backend)', () => {
         fc.oneof(path, modelPath),
         fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH'),
         async (url, method) => {
-          const response = await injectWithin(app, {
+          const response = await injectWithin(httpApp, {
             method: method as InjectOptions['method'],
             url,
             ...(method === 'POST' ? { payload: { inputs: 'x' } } : {}),
@@ -401,7 +395,7 @@ describe('embedder HTTP handling (property, fake backend)', () => {
               : url === '/v1/embeddings'
                 ? { input: texts }
                 : { inputs: texts };
-          const response = await injectWithin(app, { method: 'POST', url, payload });
+          const response = await injectWithin(httpApp, { method: 'POST', url, payload });
           expectWellFormed(response);
           // /similarity embeds the source sentence too
           const inputs = url === '/similarity' ? count + 1 : count;
@@ -432,7 +426,7 @@ describe('embedder HTTP handling (property, fake backend)', () => {
           const n = Math.floor((BODY_LIMIT_BYTES + offset - overhead) / unitBytes);
           const payload = `{"inputs":"${unit.repeat(n)}"}`;
           const bytes = Buffer.byteLength(payload);
-          const response = await injectWithin(app, {
+          const response = await injectWithin(httpApp, {
             method: 'POST',
             url: '/embed',
             headers: { 'content-type': 'application/json' },
@@ -460,7 +454,7 @@ describe('embedder HTTP handling (property, fake backend)', () => {
         const count = asString ? 1 : texts.length;
         const payload = url === '/v1/embeddings' ? { input: inputs } : { inputs };
         fc.pre(Buffer.byteLength(JSON.stringify(payload)) <= BODY_LIMIT_BYTES);
-        const response = await injectWithin(app, { method: 'POST', url, payload });
+        const response = await injectWithin(httpApp, { method: 'POST', url, payload });
         expect(response.statusCode, response.body.slice(0, 300)).toBe(200);
         const vectors: unknown[] =
           url === '/v1/embeddings'
@@ -482,12 +476,6 @@ describe('embedder HTTP handling (property, fake backend)', () => {
 });
 
 describe('embedder tokenizers agree (property, fake backend)', () => {
-  let app: EmbedderApp;
-
-  beforeAll(() => {
-    app = httpApp;
-  });
-
   // Characters of everyday scripts, with the odd ones above and CJK past the BMP. Not all of
   // Unicode: ~900 code points added in recent Unicode versions (e.g. U+2E43, U+1AC0) are
   // punctuation or marks to the JS tokenizer's tables and not to Rust `tokenizers`' older ones,
@@ -506,14 +494,14 @@ describe('embedder tokenizers agree (property, fake backend)', () => {
   it('/embed runs as many tokens as /tokenize returns, up to the model limit', async () => {
     await fc.assert(
       fc.asyncProperty(agreeText, async (text) => {
-        const tokenized = await injectWithin(app, {
+        const tokenized = await injectWithin(httpApp, {
           method: 'POST',
           url: '/tokenize',
           payload: { inputs: text },
         });
         expect(tokenized.statusCode).toBe(200);
         const tokens = (tokenized.json<unknown[][]>()[0] as unknown[]).length;
-        const embedded = await injectWithin(app, {
+        const embedded = await injectWithin(httpApp, {
           method: 'POST',
           url: '/embed',
           payload: { inputs: text, truncate: true },
@@ -783,14 +771,8 @@ describe('embedder event loop under 2 MiB bodies (property, fake backend)', () =
 });
 
 describe('embedder counter-examples (regression)', () => {
-  let app: EmbedderApp;
-
-  beforeAll(() => {
-    app = httpApp;
-  });
-
   it("fails when a path cannot be percent-decoded with the envelope, not fastify's own body (was {error, code, message, statusCode})", async () => {
-    const response = await app.inject({ method: 'GET', url: '/%' });
+    const response = await httpApp.inject({ method: 'GET', url: '/%' });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toEqual({
       error: "'/%' is not a valid url component",
@@ -801,26 +783,26 @@ describe('embedder counter-examples (regression)', () => {
   it('fails when a model id holds a bare % with 404, not 500 (decodeURIComponent threw URIError)', async () => {
     // As fast-check shrank it, and the shortest form of the same bug.
     for (const url of [`/v1/models/${'%20'.repeat(65)}%25${'%20'.repeat(24)}`, '/v1/models/%25']) {
-      const response = await app.inject({ method: 'GET', url });
+      const response = await httpApp.inject({ method: 'GET', url });
       expect(response.statusCode).toBe(404);
       expect(response.json().error_type).toBe('not_found');
     }
     // The id with its slash encoded still matches.
-    const encoded = await app.inject({
+    const encoded = await httpApp.inject({
       method: 'GET',
-      url: `/v1/models/${encodeURIComponent(app.embedder.info.modelId ?? '')}`,
+      url: `/v1/models/${encodeURIComponent(httpApp.embedder.info.modelId ?? '')}`,
     });
     expect(encoded.statusCode).toBe(200);
   });
 
   it('embeds "𠀀0" as /tokenize and TEI split it, 4 tokens, not 3 (the JS tokenizer missed CJK past the BMP)', async () => {
-    const tokenized = await app.inject({
+    const tokenized = await httpApp.inject({
       method: 'POST',
       url: '/tokenize',
       payload: { inputs: '𠀀0' },
     });
     expect(tokenized.json<unknown[][]>()[0]).toHaveLength(4);
-    const embedded = await app.inject({
+    const embedded = await httpApp.inject({
       method: 'POST',
       url: '/embed',
       payload: { inputs: '𠀀0' },
@@ -832,7 +814,7 @@ describe('embedder counter-examples (regression)', () => {
   it('tokenizes 60,000 commas without holding the event loop for seconds (offsets were re-encoded per token)', async () => {
     const text = ','.repeat(60_000);
     const { result: response, blockMs } = await longestLoopBlockMs(() =>
-      injectWithin(app, { method: 'POST', url: '/tokenize', payload: { inputs: text } }),
+      injectWithin(httpApp, { method: 'POST', url: '/tokenize', payload: { inputs: text } }),
     );
     expect(response.statusCode).toBe(200);
     const [tokens] =

@@ -47,3 +47,58 @@ export function planRuns(
   }
   return runs;
 }
+
+/** Reads one run's last hidden state (`[inputs x seqLen x dimensions]`) into one array per input. */
+export type HiddenStateReader = (
+  hidden: Float32Array,
+  lengths: readonly number[],
+  seqLen: number,
+) => Float32Array[];
+
+/**
+ * Runs `sequences` bucket by bucket (see `planRuns`), one run at a time: `runPadded` gets a
+ * run's sequences, longest first, and its padded length, and returns one result per sequence.
+ * The results come back in input order.
+ */
+export async function runInBuckets(
+  sequences: readonly Int32Array[],
+  options: LengthBucketOptions,
+  runPadded: (
+    batch: readonly Int32Array[],
+    seqLen: number,
+  ) => Promise<Float32Array[]> | Float32Array[],
+): Promise<Float32Array[]> {
+  const results = new Array<Float32Array>(sequences.length);
+  for (const run of planRuns(
+    sequences.map((s) => s.length),
+    options,
+  )) {
+    const vectors = await runPadded(
+      run.indices.map((i) => sequences[i] as Int32Array),
+      run.seqLen,
+    );
+    run.indices.forEach((index, k) => {
+      results[index] = vectors[k] as Float32Array;
+    });
+  }
+  return results;
+}
+
+/**
+ * Writes `batch` right-padded to `seqLen` into `inputIds` and `attentionMask`
+ * (`[batch.length x seqLen]`, zero-filled by the caller: padding is token 0, mask 0).
+ */
+export function writePadded(
+  batch: readonly Int32Array[],
+  seqLen: number,
+  inputIds: BigInt64Array,
+  attentionMask: BigInt64Array,
+): void {
+  batch.forEach((ids, b) => {
+    const base = b * seqLen;
+    for (let t = 0; t < ids.length; t++) {
+      inputIds[base + t] = BigInt(ids[t] as number);
+      attentionMask[base + t] = 1n;
+    }
+  });
+}

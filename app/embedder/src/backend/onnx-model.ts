@@ -11,7 +11,12 @@ import ort from 'onnxruntime-node';
 import type { EmbedderConfig, ExecutionProvider } from '../config.js';
 import { cpuHasVnni } from './cpu-has-vnni.js';
 import type { BackendInfo, ModelPrecision } from './embedding-backend.js';
-import { type LengthBucketOptions, planRuns } from './length-buckets.js';
+import {
+  type HiddenStateReader,
+  type LengthBucketOptions,
+  runInBuckets,
+  writePadded,
+} from './length-buckets.js';
 import { meanPool, unpadTokens } from './mean-pooling.js';
 
 export interface OnnxModelOptions {
@@ -154,25 +159,13 @@ export class OnnxModel {
   }
 
   /** Runs the length buckets of `sequences` and reads each run's output with `read`. */
-  private async runBuckets(
+  private runBuckets(
     sequences: readonly Int32Array[],
-    read: (hidden: Float32Array, lengths: readonly number[], seqLen: number) => Float32Array[],
+    read: HiddenStateReader,
   ): Promise<Float32Array[]> {
-    const results = new Array<Float32Array>(sequences.length);
-    for (const run of planRuns(
-      sequences.map((s) => s.length),
-      this.bucketOptions,
-    )) {
-      const vectors = await this.runPadded(
-        run.indices.map((i) => sequences[i] as Int32Array),
-        run.seqLen,
-        read,
-      );
-      run.indices.forEach((index, k) => {
-        results[index] = vectors[k] as Float32Array;
-      });
-    }
-    return results;
+    return runInBuckets(sequences, this.bucketOptions, (batch, seqLen) =>
+      this.runPadded(batch, seqLen, read),
+    );
   }
 
   async close(): Promise<void> {
@@ -182,18 +175,12 @@ export class OnnxModel {
   private async runPadded(
     batch: readonly Int32Array[],
     seqLen: number,
-    read: (hidden: Float32Array, lengths: readonly number[], seqLen: number) => Float32Array[],
+    read: HiddenStateReader,
   ): Promise<Float32Array[]> {
     const size = batch.length * seqLen;
     const inputIds = new BigInt64Array(size);
     const attentionMask = new BigInt64Array(size);
-    batch.forEach((ids, b) => {
-      const base = b * seqLen;
-      for (let t = 0; t < ids.length; t++) {
-        inputIds[base + t] = BigInt(ids[t] as number);
-        attentionMask[base + t] = 1n;
-      }
-    });
+    writePadded(batch, seqLen, inputIds, attentionMask);
     const dims = [batch.length, seqLen];
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', inputIds, dims),

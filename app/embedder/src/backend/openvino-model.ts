@@ -7,7 +7,12 @@
 import { basename } from 'node:path';
 import { cpuHasVnni } from './cpu-has-vnni.js';
 import type { BackendInfo, ModelPrecision, ModelVariant } from './embedding-backend.js';
-import { type LengthBucketOptions, planRuns } from './length-buckets.js';
+import {
+  type HiddenStateReader,
+  type LengthBucketOptions,
+  runInBuckets,
+  writePadded,
+} from './length-buckets.js';
 import { meanPool, unpadTokens } from './mean-pooling.js';
 import { type OpenVinoCompileOptions, OpenVinoEncoder } from './openvino-runtime.js';
 
@@ -101,36 +106,21 @@ export class OpenVinoModel {
     );
   }
 
-  private async runBuckets(
+  private runBuckets(
     sequences: readonly Int32Array[],
-    read: (hidden: Float32Array, lengths: readonly number[], seqLen: number) => Float32Array[],
+    read: HiddenStateReader,
   ): Promise<Float32Array[]> {
-    const results = new Array<Float32Array>(sequences.length);
-    for (const run of planRuns(
-      sequences.map((s) => s.length),
-      this.bucketOptions,
-    )) {
-      const batch = run.indices.map((i) => sequences[i] as Int32Array);
+    return runInBuckets(sequences, this.bucketOptions, (batch, seqLen) => {
       // The encoder's output views memory it reuses on the next run: `read` copies out of it.
-      const hidden = this.encoder.run(batch.length, run.seqLen, (ids, mask) => {
-        batch.forEach((sequence, b) => {
-          const base = b * run.seqLen;
-          for (let t = 0; t < sequence.length; t++) {
-            ids[base + t] = BigInt(sequence[t] as number);
-            mask[base + t] = 1n;
-          }
-        });
-      });
-      const vectors = read(
+      const hidden = this.encoder.run(batch.length, seqLen, (ids, mask) =>
+        writePadded(batch, seqLen, ids, mask),
+      );
+      return read(
         hidden,
         batch.map((s) => s.length),
-        run.seqLen,
+        seqLen,
       );
-      run.indices.forEach((index, k) => {
-        results[index] = vectors[k] as Float32Array;
-      });
-    }
-    return results;
+    });
   }
 
   async close(): Promise<void> {

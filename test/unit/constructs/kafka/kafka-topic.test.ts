@@ -1,7 +1,11 @@
+import type { Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { RecordSizeBudget } from '../../../../app/common/record-size-budget.js';
 import { collectGrants } from '../../../../constructs/grants/grant.js';
-import { KafkaClientUser } from '../../../../constructs/kafka/kafka-client-user.js';
+import {
+  type IKafkaClient,
+  KafkaClientUser,
+} from '../../../../constructs/kafka/kafka-client-user.js';
 import { KafkaTopic, type KafkaTopicProps } from '../../../../constructs/kafka/kafka-topic.js';
 import { MeshIdentity } from '../../../../constructs/mesh/mesh-identity.js';
 import { asKafkaClient, kafkaFixture } from '../../../helpers/kafka-fixture.js';
@@ -10,16 +14,35 @@ import { findObject, synthChart } from '../../../helpers/synth-chart.js';
 
 const settings = { partitions: 12, replicas: 3, retentionMs: 604_800_000, minInsyncReplicas: 2 };
 
+/** The fixture cluster and one topic `documents.parsed` with `settings` and `overrides`. */
+function synthTopic(overrides: Partial<KafkaTopicProps> = {}) {
+  return synthChart((chart) => {
+    const { kafka } = kafkaFixture(chart);
+    new KafkaTopic(chart, 'Topic', {
+      cluster: kafka,
+      topicName: 'documents.parsed',
+      ...settings,
+      ...overrides,
+    });
+  });
+}
+
+/** A topic on the fixture cluster and a Kafka client `name` in `apps`, to grant the topic to. */
+function topicAndClient(
+  chart: Chart,
+  topicName: string,
+  name: string,
+): { topic: KafkaTopic; client: IKafkaClient } {
+  const { apps, kafka } = kafkaFixture(chart);
+  const topic = new KafkaTopic(chart, 'Topic', { cluster: kafka, topicName, ...settings });
+  const identity = new MeshIdentity(chart, 'Id', { namespace: apps, name });
+  const kafkaUser = new KafkaClientUser(chart, 'User', { cluster: kafka, identity });
+  return { topic, client: asKafkaClient(identity, kafkaUser) };
+}
+
 describe('KafkaTopic', { timeout: 30_000 }, () => {
   it('is a KafkaTopic for the cluster with partitions, replicas, retention, min ISR and the size budget', () => {
-    const objects = synthChart((chart) => {
-      const { kafka } = kafkaFixture(chart);
-      new KafkaTopic(chart, 'Topic', {
-        cluster: kafka,
-        topicName: 'documents.parsed',
-        ...settings,
-      });
-    });
+    const objects = synthTopic();
 
     const topic = findObject(objects, 'KafkaTopic', 'documents.parsed', 'kafka');
     expect(topic.metadata.labels).toEqual({ 'strimzi.io/cluster': 'meshrag' });
@@ -37,17 +60,8 @@ describe('KafkaTopic', { timeout: 30_000 }, () => {
 
   it('grants consume as Read and Describe on the topic and Read on the group, and records it', () => {
     const objects = synthChart((chart) => {
-      const { apps, kafka } = kafkaFixture(chart);
-      const topic = new KafkaTopic(chart, 'Topic', {
-        cluster: kafka,
-        topicName: 'documents.parsed',
-        ...settings,
-      });
-      const identity = new MeshIdentity(chart, 'Id', { namespace: apps, name: 'reader' });
-      const kafkaUser = new KafkaClientUser(chart, 'User', { cluster: kafka, identity });
-      topic.grantConsume(asKafkaClient(identity, kafkaUser), {
-        group: 'readers',
-      });
+      const { topic, client } = topicAndClient(chart, 'documents.parsed', 'reader');
+      topic.grantConsume(client, { group: 'readers' });
       expect(collectGrants(chart)).toEqual([
         {
           kind: 'kafka',
@@ -82,15 +96,8 @@ describe('KafkaTopic', { timeout: 30_000 }, () => {
 
   it('grants produce as Write and Describe on the topic, without a group', () => {
     const objects = synthChart((chart) => {
-      const { apps, kafka } = kafkaFixture(chart);
-      const topic = new KafkaTopic(chart, 'Topic', {
-        cluster: kafka,
-        topicName: 'chunks.embedded',
-        ...settings,
-      });
-      const identity = new MeshIdentity(chart, 'Id', { namespace: apps, name: 'writer' });
-      const kafkaUser = new KafkaClientUser(chart, 'User', { cluster: kafka, identity });
-      topic.grantProduce(asKafkaClient(identity, kafkaUser));
+      const { topic, client } = topicAndClient(chart, 'chunks.embedded', 'writer');
+      topic.grantProduce(client);
       expect(collectGrants(chart)[0]).not.toHaveProperty('group');
     });
 
@@ -133,49 +140,19 @@ describe('KafkaTopic', { timeout: 30_000 }, () => {
   ];
   for (const [what, override, error] of failing) {
     it(`fails when ${what}`, () => {
-      expect(() =>
-        synthChart((chart) => {
-          const { kafka } = kafkaFixture(chart);
-          new KafkaTopic(chart, 'Topic', {
-            cluster: kafka,
-            topicName: 'documents.parsed',
-            ...settings,
-            ...override,
-          });
-        }),
-      ).toThrow(error);
+      expect(() => synthTopic(override)).toThrow(error);
     });
   }
 
   it('accepts one replica with min ISR 1 (dev)', () => {
-    expect(() =>
-      synthChart((chart) => {
-        const { kafka } = kafkaFixture(chart);
-        new KafkaTopic(chart, 'Topic', {
-          cluster: kafka,
-          topicName: 't',
-          ...settings,
-          replicas: 1,
-          minInsyncReplicas: 1,
-        });
-      }),
-    ).not.toThrow();
+    expect(() => synthTopic({ topicName: 't', replicas: 1, minInsyncReplicas: 1 })).not.toThrow();
   });
 
   it('fails when the consumer group name is not a Kafka group id', () => {
     expect(() =>
       synthChart((chart) => {
-        const { apps, kafka } = kafkaFixture(chart);
-        const topic = new KafkaTopic(chart, 'Topic', {
-          cluster: kafka,
-          topicName: 't',
-          ...settings,
-        });
-        const identity = new MeshIdentity(chart, 'Id', { namespace: apps, name: 'reader' });
-        const kafkaUser = new KafkaClientUser(chart, 'User', { cluster: kafka, identity });
-        topic.grantConsume(asKafkaClient(identity, kafkaUser), {
-          group: 'bad group',
-        });
+        const { topic, client } = topicAndClient(chart, 't', 'reader');
+        topic.grantConsume(client, { group: 'bad group' });
       }),
     ).toThrow(/consumer group 'bad group'/);
   });
@@ -183,16 +160,6 @@ describe('KafkaTopic', { timeout: 30_000 }, () => {
 
 describe('KafkaTopic max.message.bytes', () => {
   it('fails when max.message.bytes is not a positive integer', () => {
-    expect(() =>
-      synthChart((chart) => {
-        const { kafka } = kafkaFixture(chart);
-        new KafkaTopic(chart, 'Topic', {
-          cluster: kafka,
-          topicName: 'documents.parsed',
-          ...settings,
-          maxMessageBytes: 0,
-        });
-      }),
-    ).toThrow(/max.message.bytes/);
+    expect(() => synthTopic({ maxMessageBytes: 0 })).toThrow(/max.message.bytes/);
   });
 });
