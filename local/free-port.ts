@@ -1,8 +1,48 @@
 /**
  * Free TCP ports on 127.0.0.1 for services started by tests, so parallel runs and other
  * people's servers never collide with fixed defaults.
+ *
+ * The ports come from below the kernel's ephemeral range: a port the kernel picked (`listen(0)`)
+ * is one it also hands to outgoing connections, so between the check and a service binding it,
+ * or between a service dying and its restart, any client on the machine could take it (CI saw
+ * `port … already in use` on a supervisor restart once in dozens of runs, with Kafka and its
+ * clients busy beside it).
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+
+/** Lowest port handed out; below it sit the well-known defaults (Kafka 9092, Chroma 8000, …). */
+const LOWEST_PORT = 10_000;
+
+/** The kernel's ephemeral port range (Linux; the IANA range elsewhere). */
+export function ephemeralPortRange(
+  read: () => string = () => readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'),
+): { readonly low: number; readonly high: number } {
+  try {
+    const [low, high] = read().trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return { low: low ?? 0, high: high ?? 0 };
+  } catch {
+    // not Linux
+  }
+  return { low: 49_152, high: 65_535 };
+}
+
+/** A random first port for a block of `count`, outside the ephemeral range. */
+function candidate(count: number): number {
+  const { low, high } = ephemeralPortRange();
+  const spans = [
+    [LOWEST_PORT, low - count],
+    [high + 1, 65_536 - count],
+  ].filter(([from = 0, to = 0]) => to > from);
+  const total = spans.reduce((n, [from = 0, to = 0]) => n + (to - from), 0);
+  if (total === 0) throw new Error(`no ports outside the ephemeral range ${low}-${high}`);
+  let pick = Math.floor(Math.random() * total);
+  for (const [from = 0, to = 0] of spans) {
+    if (pick < to - from) return from + pick;
+    pick -= to - from;
+  }
+  return LOWEST_PORT;
+}
 
 function tryListen(port: number): Promise<number | undefined> {
   return new Promise((resolvePromise) => {
@@ -23,11 +63,9 @@ function tryListen(port: number): Promise<number | undefined> {
  */
 export async function findFreePortBlock(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    // Let the kernel pick one, then check the ports after it.
-    const base = await tryListen(0);
-    if (base === undefined || base + count - 1 > 65_535) continue;
+    const base = candidate(count);
     let free = true;
-    for (let port = base + 1; port < base + count && free; port++) {
+    for (let port = base; port < base + count && free; port++) {
       free = (await tryListen(port)) !== undefined;
     }
     if (free) return base;

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { findFreePortBlock, findFreePorts } from '../../../local/free-port.js';
+import { ephemeralPortRange, findFreePortBlock, findFreePorts } from '../../../local/free-port.js';
 
 function canListen(port: number): Promise<boolean> {
   return new Promise((resolvePromise) => {
@@ -24,5 +24,22 @@ describe('free ports', () => {
     for (let i = 1; i < sorted.length; i++) {
       expect((sorted[i] ?? 0) - (sorted[i - 1] ?? 0)).toBeGreaterThanOrEqual(3);
     }
+  });
+
+  it('stays out of the ephemeral range, which the kernel also gives outgoing connections', async () => {
+    const { low, high } = ephemeralPortRange();
+    for (const base of await findFreePorts(20, 3)) {
+      expect(base + 2 < low || base > high, `block at ${base} vs ${low}-${high}`).toBe(true);
+      expect(base).toBeGreaterThanOrEqual(10_000);
+    }
+  });
+
+  it('reads the range the way Linux writes it, and falls back to the IANA range', () => {
+    expect(ephemeralPortRange(() => '32768\t60999\n')).toEqual({ low: 32_768, high: 60_999 });
+    expect(
+      ephemeralPortRange(() => {
+        throw new Error('ENOENT');
+      }),
+    ).toEqual({ low: 49_152, high: 65_535 });
   });
 });
